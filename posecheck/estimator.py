@@ -102,23 +102,23 @@ def quiet_native_logs() -> Iterator[None]:
 def _main_person_index(candidates: Sequence[NDArray[np.float64]], size: tuple[int, int]) -> int:
     """Choose the main person among several: the one whose visible body covers the largest area.
 
-    The person using posecheck is almost always the one nearest the camera, so largest
-    bounding box (in pixels, visible landmarks only) wins; a tie goes to the one nearer the
-    image centre. Input rows are (x, y, visibility) normalized.
+    The person using posecheck is almost always the one nearest the camera, so the largest
+    bounding box (in pixels, visible landmarks only) wins; bodies within 10 % of that size count
+    as a tie, which goes to the one nearer the image centre. Input rows are (x, y, visibility),
+    normalized.
     """
     width, height = size
-    best, best_key = 0, (-1.0, 0.0)
-    for i, rows in enumerate(candidates):
+    areas, offsets = [], []
+    for rows in candidates:
         seen = rows[rows[:, 2] >= DEFAULT_VISIBILITY]
         if len(seen) < 2:
             seen = rows
         xs, ys = seen[:, 0] * width, seen[:, 1] * height
-        area = float((xs.max() - xs.min()) * (ys.max() - ys.min()))
-        centre = float(np.hypot(xs.mean() - width / 2, ys.mean() - height / 2))
-        key = (area, -centre)
-        if key > best_key:
-            best, best_key = i, key
-    return best
+        areas.append(float((xs.max() - xs.min()) * (ys.max() - ys.min())))
+        offsets.append(float(np.hypot(xs.mean() - width / 2, ys.mean() - height / 2)))
+    largest = max(areas)
+    near_largest = [i for i, area in enumerate(areas) if area >= 0.9 * largest]
+    return min(near_largest, key=lambda i: offsets[i])
 
 
 class Estimator:

@@ -13,6 +13,10 @@ from posecheck.errors import InputError
 
 IMAGE_TYPES = ("jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff")
 
+# OpenCV logs decoder complaints ("IHDR chunk shall be first") to stderr; the user gets our one
+# sentence instead.
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+
 
 def decode_image(data: bytes, name: str = "the upload") -> NDArray[np.uint8]:
     """Decode an encoded photo to BGR, applying its EXIF orientation (phone photos come upright)."""
