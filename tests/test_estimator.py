@@ -213,12 +213,12 @@ def test_a_users_own_bundle_is_accepted_and_a_non_bundle_refused(tmp_path: Path)
 
     text = tmp_path / "notes.task"
     text.write_text("not a model")
-    with pytest.raises(ModelError, match="not a MediaPipe .task bundle"):
+    with pytest.raises(ModelError, match=r"not a MediaPipe \.task bundle"):
         check_model(text)
     other = tmp_path / "face.task"
     with zipfile.ZipFile(other, "w") as bundle:
         bundle.writestr("face_detector.tflite", b"x")
-    with pytest.raises(ModelError, match="lacks pose_detector.tflite"):
+    with pytest.raises(ModelError, match=r"lacks pose_detector\.tflite"):
         check_model(other)
 
 
