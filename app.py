@@ -66,16 +66,11 @@ def photo_page() -> None:
             )
         st.subheader("Joint angles")
         st.caption("Degrees at the joint: 180 is straight. Measured in the image plane.")
-        st.dataframe(
-            [
-                {
-                    "joint": joint.name,
-                    "angle": f"{angle:.0f}°" if angle is not None else "not visible",
-                }
-                for joint, angle in angles.items()
-            ],
-            hide_index=True,
-            use_container_width=True,
+        st.table(
+            {
+                "joint": [joint.name for joint in angles],
+                "angle": [f"{a:.0f}°" if a is not None else "not visible" for a in angles.values()],
+            }
         )
         hidden = sum(1 for a in angles.values() if a is None)
         if hidden:

@@ -71,7 +71,12 @@ class SkeletonAnnotator:
 
 @dataclass(frozen=True)
 class LabelAnnotator:
-    """Writes short labels (such as "92°") beside landmarks, on a dark box so they read anywhere."""
+    """Writes short labels (such as "92°") beside landmarks, on a dark box so they read anywhere.
+
+    OpenCV's fonts have no degree sign, so a trailing "°" is drawn as a small ring. A label that
+    would cover one already drawn tries the other side of its joint, then above and below, and
+    is left out if every place is taken: an unreadable pile of numbers helps nobody.
+    """
 
     font_scale: float = 0.5
     color: Color = WHITE
@@ -86,23 +91,39 @@ class LabelAnnotator:
         thick = max(1, round(scale))
         pad = max(2, round(3 * scale))
         height, width = out.shape[:2]
-        for landmark, text in labels.items():
-            x, y = (int(v) for v in np.rint(pose.xy(landmark)))
+        taken: list[tuple[int, int, int, int]] = []
+        for landmark, label in labels.items():
+            degrees = label.endswith("°")
+            text = label[:-1] if degrees else label
             (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thick)
-            # Right of the joint, kept inside the frame.
-            x0 = min(max(0, x + 2 * pad), width - tw - 2 * pad)
-            y0 = min(max(th + 2 * pad, y), height - base - pad)
-            cv2.rectangle(
-                out, (x0 - pad, y0 - th - pad), (x0 + tw + pad, y0 + base), self.background, -1
-            )
-            cv2.putText(
-                out,
-                text,
-                (x0, y0),
-                cv2.FONT_HERSHEY_SIMPLEX,
-                font_scale,
-                self.color,
-                thick,
-                cv2.LINE_AA,
-            )
+            ring = max(2, round(th / 4)) if degrees else 0
+            box_w, box_h = tw + 2 * ring + 1 + 2 * pad, th + base + 2 * pad
+            x, y = (int(v) for v in np.rint(pose.xy(landmark)))
+            gap = 3 * pad
+            candidates = [
+                (x + gap, y - box_h // 2),
+                (x - gap - box_w, y - box_h // 2),
+                (x - box_w // 2, y - gap - box_h),
+                (x - box_w // 2, y + gap),
+            ]
+            for cx, cy in candidates:
+                cx = min(max(0, cx), width - box_w)
+                cy = min(max(0, cy), height - box_h)
+                box = (cx, cy, cx + box_w, cy + box_h)
+                if not any(_overlaps(box, other) for other in taken):
+                    break
+            else:
+                continue
+            taken.append(box)
+            cv2.rectangle(out, box[:2], box[2:], self.background, -1)
+            origin = (box[0] + pad, box[1] + pad + th)
+            cv2.putText(out, text, origin, cv2.FONT_HERSHEY_SIMPLEX, font_scale, self.color,
+                        thick, cv2.LINE_AA)
+            if degrees:
+                centre = (origin[0] + tw + ring + 1, origin[1] - th + ring)
+                cv2.circle(out, centre, ring, self.color, max(1, thick // 2), cv2.LINE_AA)
         return out
+
+
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

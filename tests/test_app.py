@@ -36,7 +36,7 @@ def test_a_photo_shows_the_skeleton_and_joint_angles(media: Path) -> None:
     photo = media / "01_hip_flexor_low_lunge" / "kneeling_hip_flexor_side.jpg"
     at.file_uploader[0].set_value((photo.name, photo.read_bytes(), "image/jpeg")).run()
     assert not at.exception and not at.error
-    table = at.dataframe[0].value
+    table = at.table[0].value
     rows = dict(zip(table["joint"], table["angle"], strict=True))
     # The back hip of the kneeling stretch: an unsigned angle of about 149 degrees.
     assert abs(int(rows["right hip"].rstrip("°")) - 149) <= 3

@@ -49,3 +49,18 @@ def test_labels_are_written_near_their_landmark() -> None:
     ys, xs = np.nonzero(out.any(axis=2))
     assert len(xs) > 20
     assert abs(np.median(xs) - 60) < 40 and abs(np.median(ys) - 80) < 25
+
+
+def test_labels_that_would_overlap_move_or_are_left_out() -> None:
+    frame = np.zeros((100, 200, 3), np.uint8)
+    pose = _pose()
+    one = LabelAnnotator().annotate(frame, pose, {Landmark.LEFT_KNEE: "92°"})
+    # Two labels on the same spot: the second moves instead of covering the first.
+    normalized = pose.normalized.copy()
+    normalized[Landmark.RIGHT_KNEE] = normalized[Landmark.LEFT_KNEE]
+    stacked = Pose(normalized, pose.visibility, pose.presence, None, pose.image_size)
+    two = LabelAnnotator().annotate(
+        frame, stacked, {Landmark.LEFT_KNEE: "92°", Landmark.RIGHT_KNEE: "150°"}
+    )
+    assert np.array_equal(two.any(axis=2) & one.any(axis=2), one.any(axis=2))
+    assert two.any(axis=2).sum() > one.any(axis=2).sum() * 1.5
