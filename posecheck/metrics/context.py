@@ -1,0 +1,278 @@
+"""The per-frame measuring context: which landmarks can be trusted, which way the person faces,
+which leg is the front, back, raised or lower one, and what to tell the user when a landmark
+needed for a measurement cannot be seen.
+
+Limb roles are resolved from geometry, never from MediaPipe's left/right labels alone (those
+swap when a person turns); the labels only name which chain of landmarks belongs together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+
+import numpy as np
+from numpy.typing import NDArray
+
+from posecheck import geometry
+from posecheck.landmarks import Landmark
+from posecheck.pose import Pose
+
+FloatArray = NDArray[np.float64]
+Side = str  # "left" | "right"
+
+#: Minimum visibility and presence for a landmark to be used in a measurement.
+MIN_VISIBILITY = 0.5
+
+
+class Limb(StrEnum):
+    """Which body side a measurement is taken on.
+
+    LEFT/RIGHT follow MediaPipe's labels. The others are chosen from geometry each frame:
+    FRONT/BACK (the leg whose knee is further ahead in the facing direction, or behind),
+    RAISED/LOWER (the leg whose knee and ankle are higher in the image, or lower),
+    NEAR/FAR (the side nearer the camera, or further), DRAWN (the leg whose knee is closer to
+    the chest, for knee-to-chest), WORKED (the side a sided stretch works, given by the user
+    or by the spec's `worked_limb`), OTHER (the side opposite WORKED).
+    """
+
+    LEFT = "left"
+    RIGHT = "right"
+    FRONT = "front"
+    BACK = "back"
+    RAISED = "raised"
+    LOWER = "lower"
+    NEAR = "near"
+    FAR = "far"
+    DRAWN = "drawn"
+    WORKED = "worked"
+    OTHER = "other"
+
+
+#: Words for the body region a landmark belongs to, for setup guidance.
+_REGION = {
+    **dict.fromkeys(range(0, 11), "head"),
+    11: "shoulders",
+    12: "shoulders",
+    13: "elbows",
+    14: "elbows",
+    **dict.fromkeys(range(15, 23), "hands"),
+    23: "hips",
+    24: "hips",
+    25: "knees",
+    26: "knees",
+    **dict.fromkeys(range(27, 33), "feet"),
+}
+
+
+class Unmeasurable(Exception):
+    """Raised inside a metric when it cannot be measured; carries the user-facing reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def guidance_for(pose: Pose, landmark: Landmark) -> str:
+    """What to tell a user whose `landmark` cannot be used: out of frame versus hidden."""
+    region = _REGION[int(landmark)]
+    verb = "is" if region == "head" else "are"
+    if pose.presence[landmark] < MIN_VISIBILITY:
+        if region in ("feet", "knees", "hips"):
+            return f"Step back or lower the camera so your {region} {verb} in view."
+        return f"Step back or raise the camera so your {region} {verb} in view."
+    return (
+        f"Turn so the camera can see your {region}: they are hidden."
+        if verb == "are"
+        else ("Turn so the camera can see your head: it is hidden.")
+    )
+
+
+def _part(side: Side, part: str) -> Landmark:
+    return Landmark[f"{side.upper()}_{part}"]
+
+
+@dataclass
+class Context:
+    """Everything a metric needs about one frame. Build one per frame with `Context(pose)`.
+
+    `worked` is the side (left/right label) a sided stretch works, or a Limb role to resolve,
+    e.g. Limb.BACK for the kneeling hip flexor; None when the stretch has no sides.
+    """
+
+    pose: Pose
+    worked: Side | Limb | None = None
+    _cache: dict[str, object] = field(default_factory=dict, repr=False)
+
+    # --- landmarks ------------------------------------------------------------------------
+
+    def seen(self, landmark: Landmark) -> bool:
+        return self.pose.is_visible(landmark, MIN_VISIBILITY)
+
+    def xy(self, landmark: Landmark) -> FloatArray:
+        """Pixel (x, y) of a landmark the camera sees, else `Unmeasurable` with guidance."""
+        if not self.seen(landmark):
+            raise Unmeasurable(guidance_for(self.pose, landmark))
+        return self.pose.pixels[int(landmark), :2]
+
+    def world(self, landmark: Landmark) -> FloatArray:
+        """World (x, y, z) in metres of a landmark the camera sees."""
+        if self.pose.world is None:
+            raise Unmeasurable("This model gives no 3D landmarks, so rotation cannot be measured.")
+        if not self.seen(landmark):
+            raise Unmeasurable(guidance_for(self.pose, landmark))
+        world: FloatArray = self.pose.world[int(landmark)]
+        return world
+
+    def limb_point(self, limb: Limb | Side, part: str) -> FloatArray:
+        """Pixel (x, y) of `part` ("KNEE", "HIP", ...) on the side `limb` resolves to."""
+        return self.xy(_part(self.side_of(limb), part))
+
+    def mid(self, part: str) -> FloatArray:
+        """Midpoint of the left and right `part`; the one seen side when the other is hidden."""
+        left, right = _part("left", part), _part("right", part)
+        if self.seen(left) and self.seen(right):
+            return np.asarray(geometry.midpoint(self.xy(left), self.xy(right)), dtype=np.float64)
+        if self.seen(left):
+            return self.xy(left)
+        if self.seen(right):
+            return self.xy(right)
+        raise Unmeasurable(guidance_for(self.pose, left))
+
+    # --- body frame -----------------------------------------------------------------------
+
+    @cached_property
+    def trunk_length(self) -> float:
+        """Shoulder-mid to hip-mid in pixels: the scale for ratios."""
+        length = geometry.distance(self.mid("SHOULDER"), self.mid("HIP"))
+        if length < 1.0:
+            raise Unmeasurable("Your shoulders and hips overlap in the image: turn side-on.")
+        return length
+
+    @cached_property
+    def facing(self) -> int:
+        """+1 when the person's front faces image +x, -1 for -x; `Unmeasurable` if unclear.
+
+        Upright bodies: the nose is ahead of the ears. Bodies more horizontal than 45 degrees
+        (all fours, a hip hinge, lying face down): the head end is the front.
+        """
+        shoulders, hips = self.mid("SHOULDER"), self.mid("HIP")
+        if geometry.incline_from_vertical(hips, shoulders) > 45:
+            dx = float(shoulders[0] - hips[0])
+            if abs(dx) > 0.2 * self.trunk_length:
+                return 1 if dx > 0 else -1
+        nose = self.xy(Landmark.NOSE)
+        ears = self.mid("EAR")
+        facing = geometry.facing_from_points(nose, ears, self.trunk_length)
+        if facing == 0:
+            raise Unmeasurable("Turn side-on to the camera so it sees you in profile.")
+        return facing
+
+    @cached_property
+    def view(self) -> str:
+        """ "side", "front" or "three-quarter": how the camera sees the body.
+
+        From world landmarks when available (the shoulder line's direction in depth versus
+        across the image), else from the apparent shoulder width against the trunk length.
+        """
+        return _view(self)
+
+    # --- limb roles -----------------------------------------------------------------------
+
+    def side_of(self, limb: Limb | Side) -> Side:
+        """The label side ("left"/"right") that `limb` stands for in this frame."""
+        key = f"side:{limb}"
+        if key not in self._cache:
+            self._cache[key] = self._resolve(limb)
+        return str(self._cache[key])
+
+    def _resolve(self, limb: Limb | Side) -> Side:
+        if limb in ("left", "right"):
+            return str(limb)
+        if limb is Limb.WORKED:
+            if self.worked is None:
+                raise ValueError("this stretch has no worked side")
+            return self.side_of(self.worked)
+        if limb is Limb.OTHER:
+            return "right" if self.side_of(Limb.WORKED) == "left" else "left"
+        if limb in (Limb.FRONT, Limb.BACK):
+            ahead = {s: self._leg_ahead(s) for s in ("left", "right")}
+            front = max(ahead, key=lambda s: ahead[s])
+            return front if limb is Limb.FRONT else _other(front)
+        if limb in (Limb.RAISED, Limb.LOWER):
+            height = {s: self._leg_height(s) for s in ("left", "right")}
+            raised = max(height, key=lambda s: height[s])
+            return raised if limb is Limb.RAISED else _other(raised)
+        if limb is Limb.DRAWN:
+            hips = {s: self._knee_to_shoulder(s) for s in ("left", "right")}
+            return min(hips, key=lambda s: hips[s])
+        if limb in (Limb.NEAR, Limb.FAR):
+            near = self._near_side()
+            return near if limb is Limb.NEAR else _other(near)
+        raise ValueError(f"unknown limb {limb!r}")
+
+    def _leg_ahead(self, side: Side) -> float:
+        knee = _part(side, "KNEE")
+        point = self.xy(knee) if self.seen(knee) else self.xy(_part(side, "ANKLE"))
+        return float(point[0] - self.mid("HIP")[0]) * self.facing
+
+    def _leg_height(self, side: Side) -> float:
+        points = [self.xy(_part(side, p)) for p in ("KNEE", "ANKLE") if self.seen(_part(side, p))]
+        if not points:
+            raise Unmeasurable(guidance_for(self.pose, _part(side, "KNEE")))
+        return -float(np.mean([p[1] for p in points]))
+
+    def _knee_to_shoulder(self, side: Side) -> float:
+        return geometry.distance(self.xy(_part(side, "KNEE")), self.mid("SHOULDER"))
+
+    def _near_side(self) -> Side:
+        pose = self.pose
+        parts = ("SHOULDER", "HIP", "KNEE", "ELBOW")
+        if pose.world is not None:
+            # MediaPipe's z grows away from the camera: the nearer side has the smaller z.
+            z = {
+                s: float(np.mean([pose.world[_part(s, p)][2] for p in parts]))
+                for s in ("left", "right")
+            }
+            if abs(z["left"] - z["right"]) > 0.05:
+                return "left" if z["left"] < z["right"] else "right"
+        vis = {
+            s: float(np.mean([pose.visibility[_part(s, p)] for p in parts]))
+            for s in ("left", "right")
+        }
+        return "left" if vis["left"] >= vis["right"] else "right"
+
+
+def _other(side: Side) -> Side:
+    return "right" if side == "left" else "left"
+
+
+#: Shoulder-line yaw (degrees from the image plane) above which the view counts as side-on,
+#: and below which it counts as front-on; three-quarter in between.
+SIDE_YAW, FRONT_YAW = 55.0, 30.0
+
+
+def _view(ctx: Context) -> str:
+    pose = ctx.pose
+    ls, rs = Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER
+    lh, rh = Landmark.LEFT_HIP, Landmark.RIGHT_HIP
+    if pose.world is not None:
+        w = pose.world
+        # The shoulder and hip lines' angle out of the image plane (x-y), averaged.
+        yaws = []
+        for a, b in ((ls, rs), (lh, rh)):
+            d = w[b] - w[a]
+            across = float(np.hypot(d[0], d[1]))
+            yaws.append(float(np.degrees(np.arctan2(abs(d[2]), across))))
+        yaw = float(np.mean(yaws))
+    else:
+        width = float(np.linalg.norm(pose.pixels[ls, :2] - pose.pixels[rs, :2]))
+        ratio = width / max(ctx.trunk_length, 1.0)
+        # A front-on adult's shoulders are about 0.7 trunk lengths wide.
+        yaw = float(np.degrees(np.arccos(min(1.0, ratio / 0.7))))
+    if yaw >= SIDE_YAW:
+        return "side"
+    if yaw <= FRONT_YAW:
+        return "front"
+    return "three-quarter"
