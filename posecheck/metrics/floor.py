@@ -1,0 +1,3 @@
+"""Metrics used mainly by the floor stretches (registered on import; see body.py for conventions)."""
+
+from __future__ import annotations

@@ -1,0 +1,126 @@
+"""Tools for synthetic variants of real poses: move joints by known angles, then check that the
+rules notice exactly that change.
+
+Rotations happen in pixel space (where angles are measured) and are converted back to
+normalized coordinates, so a pose's other landmarks stay exactly where they were.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+from posecheck.landmarks import Landmark
+from posecheck.metrics import Context, Limb
+from posecheck.pose import Pose
+from posecheck.rules import Evaluation, Status, evaluate
+from posecheck.specs import StretchSpec
+
+
+def side_of(pose: Pose, limb: Limb, worked: str | Limb | None = None) -> str:
+    """Which label side ("left"/"right") a limb role resolves to on this pose."""
+    return Context(pose, worked=worked).side_of(limb)
+
+
+def part(side: str, name: str) -> Landmark:
+    return Landmark[f"{side.upper()}_{name.upper()}"]
+
+
+def rotate(pose: Pose, pivot: Landmark, moving: Iterable[Landmark], degrees: float) -> Pose:
+    """Rotate `moving` landmarks about `pivot` by `degrees`, counter-clockwise on screen.
+
+    World landmarks are rotated the same way about the pivot in the x-y plane, so 3D metrics
+    see the same change.
+    """
+    width, height = pose.image_size
+    px = pose.pixels.copy()
+    theta = math.radians(degrees)
+    # Screen counter-clockwise with y pointing down is a negative angle in array maths.
+    c, s = math.cos(-theta), math.sin(-theta)
+    centre = px[pivot, :2].copy()
+    world = None if pose.world is None else pose.world.copy()
+    for lm in moving:
+        dx, dy = px[lm, 0] - centre[0], px[lm, 1] - centre[1]
+        px[lm, 0], px[lm, 1] = centre[0] + c * dx - s * dy, centre[1] + s * dx + c * dy
+        if world is not None:
+            wc = pose.world[pivot] if pose.world is not None else None
+            assert wc is not None
+            wdx, wdy = world[lm, 0] - wc[0], world[lm, 1] - wc[1]
+            world[lm, 0], world[lm, 1] = wc[0] + c * wdx - s * wdy, wc[1] + s * wdx + c * wdy
+    normalized = pose.normalized.copy()
+    normalized[:, 0] = px[:, 0] / width
+    normalized[:, 1] = px[:, 1] / height
+    return Pose(normalized, pose.visibility, pose.presence, world, pose.image_size,
+                pose.timestamp_ms, pose.people)
+
+
+def shift(pose: Pose, moving: Iterable[Landmark], dx_px: float, dy_px: float) -> Pose:
+    """Move landmarks by a pixel offset (world landmarks untouched)."""
+    width, height = pose.image_size
+    normalized = pose.normalized.copy()
+    for lm in moving:
+        normalized[lm, 0] += dx_px / width
+        normalized[lm, 1] += dy_px / height
+    return Pose(normalized, pose.visibility, pose.presence, pose.world, pose.image_size,
+                pose.timestamp_ms, pose.people)
+
+
+def hide(pose: Pose, landmarks: Iterable[Landmark], *, out_of_frame: bool = False) -> Pose:
+    """Make landmarks unseen: occluded (low visibility) or outside the frame (low presence)."""
+    visibility, presence = pose.visibility.copy(), pose.presence.copy()
+    for lm in landmarks:
+        visibility[lm] = 0.05
+        if out_of_frame:
+            presence[lm] = 0.05
+    return Pose(pose.normalized, visibility, presence, pose.world, pose.image_size,
+                pose.timestamp_ms, pose.people)
+
+
+def mirror(pose: Pose) -> Pose:
+    """The same pose seen in a mirror (x flipped); labels are kept, as MediaPipe would not swap
+    them for a mirrored person reliably either."""
+    normalized = pose.normalized.copy()
+    normalized[:, 0] = 1.0 - normalized[:, 0]
+    world = None
+    if pose.world is not None:
+        world = pose.world.copy()
+        world[:, 0] = -world[:, 0]
+    return Pose(normalized, pose.visibility, pose.presence, world, pose.image_size,
+                pose.timestamp_ms, pose.people)
+
+
+def adjusting(evaluation: Evaluation) -> dict[str, str | None]:
+    """check id -> direction for every check out of range."""
+    return {v.check.id: v.direction for v in evaluation.verdicts if v.status is Status.ADJUST}
+
+
+def assert_only(spec: StretchSpec, pose: Pose, check_id: str, direction: str,
+                side: str | None = None) -> None:
+    """The pose is in position and exactly `check_id` is out of range, in `direction`, with
+    its cue among the cues."""
+    evaluation = evaluate(spec, pose, side)
+    assert evaluation.in_position, f"not in position: {evaluation.setup_cues}"
+    assert adjusting(evaluation) == {check_id: direction}, adjusting(evaluation)
+    cue = spec.check(check_id).cue_for(direction)
+    assert cue in evaluation.cues
+
+
+def assert_good(spec: StretchSpec, pose: Pose, side: str | None = None) -> None:
+    evaluation = evaluate(spec, pose, side)
+    assert evaluation.in_position, f"not in position: {evaluation.setup_cues}"
+    assert adjusting(evaluation) == {}, adjusting(evaluation)
+
+
+def value_of(spec: StretchSpec, pose: Pose, check_id: str, side: str | None = None) -> float:
+    evaluation = evaluate(spec, pose, side)
+    for verdict in evaluation.verdicts:
+        if verdict.check.id == check_id:
+            assert verdict.measurement.value is not None, verdict.measurement.reason
+            return verdict.measurement.value
+    raise KeyError(check_id)
+
+
+__all__ = ["adjusting", "assert_good", "assert_only", "hide", "mirror", "np", "part", "rotate",
+           "shift", "side_of", "value_of"]
