@@ -49,6 +49,48 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_model_option(landmarks)
     landmarks.set_defaults(run=_run_landmarks)
 
+    stretches = commands.add_parser(
+        "stretches", help="list the stretch catalog", description="List the stretch catalog."
+    )
+    stretches.add_argument("--json", action="store_true", help="print the catalog as JSON")
+    stretches.set_defaults(run=_run_stretches)
+
+    check = commands.add_parser(
+        "check",
+        help="check a photo of a stretch",
+        description="Check a photo of someone doing a stretch: in position? form ok? cues.",
+    )
+    check.add_argument("image", type=Path, help="a photo (JPEG, PNG, WebP, ...)")
+    check.add_argument(
+        "--stretch",
+        required=True,
+        metavar="ID",
+        help="a stretch id from `posecheck stretches`, or a .toml spec file",
+    )
+    check.add_argument(
+        "--side",
+        choices=("left", "right"),
+        help="the side being stretched (default: worked out from the pose)",
+    )
+    check.add_argument("--json", action="store_true", help="print the result as JSON")
+    check.add_argument(
+        "--out", type=Path, metavar="PATH", help="write the photo with the checks drawn on it"
+    )
+    _add_model_option(check)
+    check.set_defaults(run=_run_check)
+
+    live = commands.add_parser(
+        "live",
+        help="live stretch feedback from a local webcam in a window",
+        description="Live stretch feedback from a local webcam in an OpenCV window "
+        "(press q or Esc to stop).",
+    )
+    live.add_argument("--stretch", required=True, metavar="ID")
+    live.add_argument("--side", choices=("left", "right"))
+    live.add_argument("--camera", type=int, default=0, metavar="N", help="camera index (0)")
+    _add_model_option(live)
+    live.set_defaults(run=_run_live)
+
     app = commands.add_parser(
         "app", help="start the Streamlit app", description="Start the Streamlit app on localhost."
     )
@@ -97,6 +139,108 @@ def _run_landmarks(args: argparse.Namespace) -> int:
         if args.out is not None:
             print(f"skeleton drawn in {args.out}")
     return 0
+
+
+def _run_stretches(args: argparse.Namespace) -> int:
+    from posecheck.metrics import get_metric
+    from posecheck.specs import catalog
+
+    specs = catalog()
+    if args.json:
+        print(json.dumps({"stretches": [_spec_json(spec) for spec in specs.values()]}))
+        return 0
+    for spec in specs.values():
+        hold = f"hold {spec.hold_s:g} s" + (" per side" if spec.sided else "")
+        if spec.reps is not None:
+            hold = f"{spec.reps.target} reps" + (f", {hold}" if spec.hold_s else "")
+        print(f"{spec.id:<22}{spec.name}  ({'/'.join(spec.views)} view; {hold})")
+        for c in spec.checks:
+            target = c.target.describe(get_metric(c.metric).unit)
+            kind = "" if c.required else " (advisory)"
+            print(f"    {c.id:<24}{target:<12}{c.description}{kind}")
+    return 0
+
+
+def _spec_json(spec: Any) -> dict[str, Any]:
+    from posecheck.metrics import get_metric
+
+    return {
+        "id": spec.id,
+        "name": spec.name,
+        "source": spec.source,
+        "camera": {"views": list(spec.views), "placement": spec.camera},
+        "sides": spec.sided,
+        "hold_s": spec.hold_s,
+        "reps": spec.reps.target if spec.reps else None,
+        "checks": [
+            {
+                "id": c.id,
+                "metric": c.metric,
+                "unit": get_metric(c.metric).unit,
+                "target": c.target.to_json(),
+                "required": c.required,
+                "description": c.description,
+                "proxy": c.proxy or None,
+            }
+            for c in spec.checks
+        ],
+    }
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from posecheck.estimator import Estimator, quiet_native_logs
+    from posecheck.images import read_image
+    from posecheck.rules import check_json, evaluate
+    from posecheck.specs import get_stretch
+
+    spec = get_stretch(args.stretch)
+    if args.side and not spec.sided:
+        raise InputError(f"{spec.name} is not done one side at a time; leave out --side.")
+    image = read_image(args.image)
+    if args.out is not None:
+        _check_output_path(args.out)
+    with quiet_native_logs(), Estimator(settings=_estimator_settings(args)) as estimator:
+        pose = estimator.process(image)
+    evaluation = evaluate(spec, pose, args.side)
+    if args.out is not None:
+        import cv2
+
+        from posecheck.coach import Coach, CoachSettings
+        from posecheck.overlay import CoachAnnotator
+
+        # A still photo: no smoothing and no waiting for a state to settle.
+        still = CoachSettings(smoothing=False, status_hold_s=0, position_hold_s=0, cue_min_s=0)
+        coach = Coach(spec, args.side, still)
+        result = coach.update(pose, 0.0)
+        if not cv2.imwrite(str(args.out), CoachAnnotator().annotate(image, result)):
+            raise InputError(f"Cannot write {args.out}.")
+    if args.json:
+        print(json.dumps(check_json(spec, evaluation)))
+        return 0
+    if not evaluation.person:
+        print(f"{args.image}: nobody found. Step into the camera's view.")
+        return 0
+    state = "in position" if evaluation.in_position else "not in position"
+    verdict = "good form" if evaluation.form_ok else "adjust"
+    side = f", {evaluation.side} side" if evaluation.side else ""
+    print(
+        f"{spec.name}: {state}{side} ({evaluation.view} view)"
+        + (f", {verdict}" if evaluation.in_position else "")
+    )
+    for v in evaluation.verdicts:
+        value = "—" if v.measurement.value is None else f"{v.measurement.value:.1f}"
+        print(f"  {v.check.id:<24}{v.status.value:<8}{value:>7}")
+    for cue in evaluation.cues:
+        print(f"  -> {cue}")
+    return 0
+
+
+def _run_live(args: argparse.Namespace) -> int:
+    from posecheck.live import run_live
+    from posecheck.specs import get_stretch
+
+    spec = get_stretch(args.stretch)
+    return run_live(spec, args.side, args.camera, _estimator_settings(args))
 
 
 def _print_landmark_summary(path: Path, pose: Any) -> None:

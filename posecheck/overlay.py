@@ -7,14 +7,20 @@ input untouched. Colours are BGR (OpenCV's order), like the frames.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from posecheck.landmarks import SKELETON_EDGES, Landmark
+from posecheck.metrics import get_metric
 from posecheck.pose import DEFAULT_VISIBILITY, Pose
+
+if TYPE_CHECKING:
+    from posecheck.coach import FrameResult
+    from posecheck.rules import Verdict
 
 Color = tuple[int, int, int]
 Image = NDArray[np.uint8]
@@ -117,8 +123,16 @@ class LabelAnnotator:
             taken.append(box)
             cv2.rectangle(out, box[:2], box[2:], self.background, -1)
             origin = (box[0] + pad, box[1] + pad + th)
-            cv2.putText(out, text, origin, cv2.FONT_HERSHEY_SIMPLEX, font_scale, self.color,
-                        thick, cv2.LINE_AA)
+            cv2.putText(
+                out,
+                text,
+                origin,
+                cv2.FONT_HERSHEY_SIMPLEX,
+                font_scale,
+                self.color,
+                thick,
+                cv2.LINE_AA,
+            )
             if degrees:
                 centre = (origin[0] + tw + ring + 1, origin[1] - th + ring)
                 cv2.circle(out, centre, ring, self.color, max(1, thick // 2), cv2.LINE_AA)
@@ -127,3 +141,91 @@ class LabelAnnotator:
 
 def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+STATUS_COLORS: dict[str, Color] = {"ok": OK, "adjust": ADJUST, "unknown": UNKNOWN}
+
+
+def _edges_of(landmarks: tuple[Landmark, ...]) -> list[Edge]:
+    """Skeleton bones whose both ends a measurement used: the bones a check is about."""
+    used = set(landmarks)
+    return [(a, b) for a, b in SKELETON_EDGES if a in used and b in used]
+
+
+@dataclass(frozen=True)
+class CoachAnnotator:
+    """Draws a coach frame result: bones coloured by the status of the check they belong to
+    (green ok, orange adjust, grey unknown), each checked angle at its joint, the cue in a
+    banner at the top and hold progress (or reps) along the bottom."""
+
+    skeleton: SkeletonAnnotator = field(default_factory=SkeletonAnnotator)
+    labels: LabelAnnotator = field(default_factory=LabelAnnotator)
+
+    def annotate(self, frame: Image, result: FrameResult) -> Image:
+        pose = result.pose
+        colors: dict[Edge, Color] = {}
+        labels: dict[Landmark, str] = {}
+        # Adjust wins over ok where a bone belongs to several checks: it needs attention.
+        rank = {"unknown": 0, "ok": 1, "adjust": 2}
+        chosen: dict[Edge, str] = {}
+        for verdict in result.verdicts:
+            m = verdict.measurement
+            status = verdict.status.value
+            for edge in _edges_of(m.landmarks):
+                if rank[status] >= rank.get(chosen.get(edge, "unknown"), 0):
+                    chosen[edge] = status
+                    colors[edge] = STATUS_COLORS[status]
+            if m.vertex is not None and m.value is not None and pose is not None:
+                labels[m.vertex] = f"{m.value:.0f}°" if _is_angle(verdict) else f"{m.value:.2f}"
+        out = replace(self.skeleton, edge_colors=colors).annotate(frame, pose)
+        out = self.labels.annotate(out, pose, labels)
+        return _draw_status(out, result)
+
+
+def _is_angle(verdict: Verdict) -> bool:
+    return get_metric(verdict.check.metric).unit == "deg"
+
+
+def _draw_status(frame: Image, result: FrameResult) -> Image:
+    height, width = frame.shape[:2]
+    scale = _scale(frame)
+    font, thick = cv2.FONT_HERSHEY_SIMPLEX, max(1, round(scale * 1.2))
+    font_scale = 0.6 * scale
+    pad = max(4, round(8 * scale))
+    cue = result.cue or ""
+    if cue:
+        text = _fit(cue, font, font_scale, thick, width - 2 * pad)
+        (_, th), base = cv2.getTextSize(text, font, font_scale, thick)
+        color = OK if result.form_ok else (ADJUST if result.in_position else (60, 60, 60))
+        cv2.rectangle(frame, (0, 0), (width, th + base + 2 * pad), color, -1)
+        cv2.putText(frame, text, (pad, pad + th), font, font_scale, WHITE, thick, cv2.LINE_AA)
+    # Progress: hold time (or reps) as a bar along the bottom edge.
+    bar_h = max(6, round(10 * scale))
+    if result.reps_target:
+        fraction, label = (
+            result.reps / result.reps_target,
+            f"reps {result.reps}/{result.reps_target}",
+        )
+    elif result.hold_target_s:
+        fraction = result.hold_s / result.hold_target_s
+        label = f"held {result.hold_s:.0f}/{result.hold_target_s:.0f} s"
+    else:
+        return frame
+    fraction = max(0.0, min(1.0, fraction))
+    cv2.rectangle(frame, (0, height - bar_h), (width, height), (50, 50, 50), -1)
+    cv2.rectangle(frame, (0, height - bar_h), (round(width * fraction), height), OK, -1)
+    label = f"{result.phase.value} | {label}"
+    (tw, th), base = cv2.getTextSize(label, font, font_scale * 0.8, thick)
+    y = height - bar_h - pad
+    cv2.rectangle(frame, (pad - 4, y - th - 4), (pad + tw + 4, y + base + 2), (32, 32, 32), -1)
+    cv2.putText(frame, label, (pad, y), font, font_scale * 0.8, WHITE, thick, cv2.LINE_AA)
+    return frame
+
+
+def _fit(text: str, font: int, font_scale: float, thick: int, width: int) -> str:
+    """Shorten `text` with an ellipsis until it fits `width` pixels."""
+    if cv2.getTextSize(text, font, font_scale, thick)[0][0] <= width:
+        return text
+    while len(text) > 4 and cv2.getTextSize(text + "...", font, font_scale, thick)[0][0] > width:
+        text = text[:-1]
+    return text.rstrip() + "..."

@@ -81,6 +81,20 @@ class Evaluation:
         return tuple(dict.fromkeys(required + advisory))
 
 
+def check_json(spec: StretchSpec, evaluation: Evaluation) -> dict[str, Any]:
+    """The `posecheck check --json` body (PRODUCT.md's contract)."""
+    return {
+        "person": evaluation.person,
+        "stretch": spec.id,
+        "side": evaluation.side,
+        "view": evaluation.view,
+        "in_position": evaluation.in_position,
+        "form_ok": evaluation.form_ok,
+        "checks": [v.to_json() for v in evaluation.verdicts],
+        "cues": list(evaluation.cues),
+    }
+
+
 def judge(check: Check, measurement: Measurement, margin: float = 0.0) -> Verdict:
     """A check's verdict from its measurement; `margin` widens the range (hysteresis)."""
     if measurement.value is None:

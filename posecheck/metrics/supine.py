@@ -1,3 +1,3 @@
-"""Metrics used mainly by the supine stretches (registered on import; see body.py for conventions)."""
+"""Metrics used mainly by the supine stretches (registered on import; conventions: body.py)."""
 
 from __future__ import annotations
