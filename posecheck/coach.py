@@ -133,6 +133,7 @@ class Coach:
         self._trends = {t.id: TrendDetector(t.by, t.min_gain, t.window_s) for t in spec.trends}
         self._cues = CuePicker(s.cue_min_s)
         self._last_t: float | None = None
+        self._last_side = side or ""
 
     def reset(self) -> None:
         """Forget everything: a new session with the same stretch."""
@@ -149,6 +150,7 @@ class Coach:
             trend.reset()
         self._cues.reset()
         self._last_t = None
+        self._last_side = self.side or ""
 
     def _smooth(self, pose: Pose, t: float) -> Pose:
         if self._smoother is None or self._world_smoother is None:
@@ -193,7 +195,7 @@ class Coach:
                 False,
                 (),
                 cue,
-                self._hold.held.get(self.side or "", 0.0),
+                self._hold.held.get(self._last_side, 0.0),
                 dict(self._hold.held),
                 spec.hold_s,
                 self._reps.count if self._reps else 0,
@@ -211,6 +213,7 @@ class Coach:
         form_ok = in_position and required_ok and not trend_cues
         side = evaluation.side or ""
         held = self._hold.update(form_ok, t_s, side)
+        self._last_side = side
         reps = self._count_reps(evaluation, in_position)
 
         if not in_position:

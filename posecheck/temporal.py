@@ -158,9 +158,10 @@ class StatusFilter:
     def update(self, raw: str, t: float) -> str:
         if self.value is None or raw == self.value:
             self.value, self._pending = raw, None
-        elif raw != self._pending:
+            return self.value
+        if raw != self._pending:
             self._pending, self._since = raw, t
-        elif t - self._since >= self.hold_s:
+        if t - self._since >= self.hold_s:
             self.value, self._pending = raw, None
         return self.value
 

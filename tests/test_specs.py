@@ -1,0 +1,130 @@
+"""Spec files: the catalog loads, a user's own file loads the same way, and a bad file gets an
+error naming the file, the key at fault and the valid choices."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from posecheck.errors import InputError
+from posecheck.specs import CATALOG_DIR, SpecError, catalog, get_stretch, load_spec
+
+TEMPLATE = CATALOG_DIR / "01_kneeling_hip_flexor.toml"
+
+
+def edited(tmp_path: Path, old: str, new: str) -> Path:
+    text = TEMPLATE.read_text()
+    assert old in text, old
+    path = tmp_path / "mine.toml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def test_catalog_loads_with_unique_ids_and_every_check_has_its_cues() -> None:
+    specs = catalog()
+    assert "kneeling-hip-flexor" in specs
+    for spec in specs.values():
+        assert spec.checks and spec.entry and spec.setup
+        for check in spec.checks:
+            assert (check.target.min is None) or check.cue_low
+            assert (check.target.max is None) or check.cue_high
+
+
+def test_a_users_own_file_loads_like_the_catalog(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    shutil.copy(TEMPLATE, path)
+    assert get_stretch(str(path)) == get_stretch("kneeling-hip-flexor")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "hold_s = 30",
+            'hold_s = 30\ncolour = "red"',
+            r"spec: unknown key 'colour'; valid keys: .*camera",
+        ),
+        (
+            'metric = "knee_angle"',
+            'metric = "knee_angel"',
+            r"checks\[0\]\.metric: unknown metric 'knee_angel'; valid metrics: .*knee_angle",
+        ),
+        (
+            'limb = "front"\nmin = 50',
+            'limb = "forward"\nmin = 50',
+            r"checks\[0\]: unknown limb 'forward'; valid limbs: left, right, front, back",
+        ),
+        (
+            'metric = "trunk_incline"\nmin',
+            'metric = "trunk_incline"\nlimb = "left"\nmin',
+            r"is not measured on one side: remove limb",
+        ),
+        ("min = 50\nmax = 110", "min = 110\nmax = 50", r"min \(110\) must be below max \(50\)"),
+        (
+            'cue_high = "Bring your front foot back',
+            'note = "Bring your front foot back',
+            r"unknown key 'note'",
+        ),
+        (
+            'views = ["side", "three-quarter"]',
+            'views = ["sideways"]',
+            r"unknown view 'sideways'; valid views: side, front, three-quarter, any",
+        ),
+        ('worked = "back"\n', "", r"worked: a stretch with sides needs worked"),
+        (
+            "min = 10\ndescription",
+            'min = "ten"\ndescription',
+            r"checks\[2\]\.min: expected a number",
+        ),
+    ],
+    ids=[
+        "unknown-key",
+        "metric-typo",
+        "limb",
+        "limb-not-allowed",
+        "range",
+        "cue-missing",
+        "view",
+        "worked",
+        "number",
+    ],
+)
+def test_bad_spec_errors_name_the_key_and_the_valid_choices(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    path = edited(tmp_path, old, new)
+    with pytest.raises(SpecError, match=message) as error:
+        load_spec(path)
+    assert str(error.value).startswith(str(path))
+
+
+def test_broken_toml_and_missing_files(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.toml"
+    bad.write_text("id = 'x\n")
+    with pytest.raises(SpecError, match="not valid TOML"):
+        load_spec(bad)
+    with pytest.raises(InputError, match="does not exist"):
+        load_spec(tmp_path / "nope.toml")
+    with pytest.raises(InputError, match="Unknown stretch 'splits'; choose one of: .*kneeling"):
+        get_stretch("splits")
+
+
+def test_the_cli_reports_a_bad_spec_in_one_sentence(tmp_path: Path) -> None:
+    path = edited(tmp_path, 'metric = "knee_angle"', 'metric = "knee_angel"')
+    photo = tmp_path / "p.png"
+    photo.write_bytes(b"")
+    posecheck = Path(sys.executable).parent / "posecheck"
+    result = subprocess.run(
+        [str(posecheck), "check", str(photo), "--stretch", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "unknown metric 'knee_angel'" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
