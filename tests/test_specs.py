@@ -107,9 +107,9 @@ def test_broken_toml_and_missing_files(tmp_path: Path) -> None:
     bad.write_text("id = 'x\n")
     with pytest.raises(SpecError, match="not valid TOML"):
         load_spec(bad)
-    with pytest.raises(InputError, match="does not exist"):
+    with pytest.raises(InputError, match=r"does not exist"):
         load_spec(tmp_path / "nope.toml")
-    with pytest.raises(InputError, match="Unknown stretch 'splits'; choose one of: .*kneeling"):
+    with pytest.raises(InputError, match=r"Unknown stretch 'splits'; choose one of: .*kneeling"):
         get_stretch("splits")
 
 
