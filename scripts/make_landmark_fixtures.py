@@ -138,6 +138,7 @@ STANDING_QUAD_STRETCH_WALL = "12_exercise_videos/standing_quad_stretch_wall.mp4"
 FRAMES: dict[str, tuple[str, float, Crop]] = {
     "lunges_side_t5_0": (LUNGES_SIDE, 5.0, None),
     "lunges_side_t12_0": (LUNGES_SIDE, 12.0, None),
+    "goblet_squat_front_t3_2": (GOBLET_SQUAT_FRONT, 3.2, None),
     "goblet_squat_front_t3_4": (GOBLET_SQUAT_FRONT, 3.4, None),
     "standing_forward_bend_small_t2_0": (STANDING_FORWARD_BEND_SMALL, 2.0, None),
     "standing_forward_bend_small_t8_2": (STANDING_FORWARD_BEND_SMALL, 8.2, None),
@@ -146,6 +147,7 @@ FRAMES: dict[str, tuple[str, float, Crop]] = {
     "chest_opener_hands_behind_back_t9_5": (CHEST_OPENER_HANDS_BEHIND_BACK, 9.5, None),
     "chest_opener_hands_behind_back_t8_7": (CHEST_OPENER_HANDS_BEHIND_BACK, 8.7, None),
     "childs_pose_clip_t2_0": (CHILDS_POSE_SIDE, 2.0, None),
+    "childs_pose_clip_t1_5": (CHILDS_POSE_SIDE, 1.5, None),
     "childs_pose_clip_t2_8": (CHILDS_POSE_SIDE, 2.8, None),
     "knee_to_chest_bench_side_t28_0": (KNEE_TO_CHEST_BENCH_SIDE, 28.0, None),
     "knee_to_chest_bench_side_t34_9": (KNEE_TO_CHEST_BENCH_SIDE, 34.9, None),
