@@ -1,0 +1,226 @@
+"""The accuracy table: does `check` recognise each stretch on real media, reject other poses,
+and agree with the form judged by eye? Writes docs/ACCURACY.md and docs/accuracy.json.
+
+    .venv/bin/python -m benchmarks.accuracy            # from the committed landmark fixtures
+    .venv/bin/python -m benchmarks.accuracy --media    # re-detect every file in ../shared/media
+
+Expectations come from tests/fixtures/examples.toml (written beside each fixture by looking at
+the pixels, not by running the rules). tests/test_accuracy.py recomputes the table from the
+fixtures and fails when any row gets worse than docs/accuracy.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from posecheck.estimator import Estimator
+from posecheck.pose import Pose
+from posecheck.rules import evaluate
+from posecheck.settings import PROJECT_ROOT
+from posecheck.specs import catalog
+
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
+DOCS = PROJECT_ROOT / "docs"
+BASELINE = DOCS / "accuracy.json"
+
+
+@dataclass(frozen=True)
+class Case:
+    fixture: str
+    source: str
+    stretch: str
+    expect_in_position: bool
+    expect_form: str  # "good" | "faulty" | "unclear"
+    substitute: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    in_position: bool
+    form_ok: bool
+    cues: tuple[str, ...]
+
+    @property
+    def position_right(self) -> bool:
+        return self.in_position == self.case.expect_in_position
+
+    @property
+    def form_judged(self) -> bool:
+        return self.case.expect_in_position and self.in_position and self.case.expect_form in (
+            "good", "faulty")
+
+    @property
+    def form_right(self) -> bool:
+        return self.form_ok == (self.case.expect_form == "good")
+
+
+def examples() -> dict[str, dict[str, Any]]:
+    with (FIXTURES / "examples.toml").open("rb") as f:
+        return tomllib.load(f)
+
+
+def cases() -> Iterator[Case]:
+    specs = catalog()
+    for name, info in examples().items():
+        if info.get("sequence") or info["kind"] not in ("stretch", "negative"):
+            continue
+        source = _source(name)
+        if info["kind"] == "stretch" and info["stretch"] in specs:
+            yield Case(name, source, info["stretch"], bool(info["in_position"]),
+                       info.get("form", "unclear"), bool(info.get("nearest_pose_substitute")))
+        elif info["kind"] == "negative":
+            for stretch in info.get("not_in_position_for", []):
+                if stretch in specs:
+                    yield Case(name, source, stretch, False, "unclear", False)
+
+
+def _source(name: str) -> str:
+    data = json.loads((FIXTURES / "landmarks" / f"{name}.json").read_text())
+    where = str(data["source"])
+    if data.get("time_s") is not None:
+        where += f" @ {data['time_s']:g} s"
+    if data.get("crop"):
+        where += " (crop)"
+    return where
+
+
+def fixture_pose(name: str) -> Pose | None:
+    data = json.loads((FIXTURES / "landmarks" / f"{name}.json").read_text())
+    if data["pose"] is None:
+        return None
+    width, height = data["image_size"]
+    return Pose.from_json(data["pose"], (width, height))
+
+
+def media_pose_loader(estimator: Estimator) -> Callable[[str], Pose | None]:
+    """Re-detect each fixture's source in the shared media, as `posecheck check` does."""
+    from posecheck.images import read_image
+    from posecheck.media import media_dir
+
+    def load(name: str) -> Pose | None:
+        data = json.loads((FIXTURES / "landmarks" / f"{name}.json").read_text())
+        path = media_dir() / data["source"]
+        if data.get("time_s") is not None:
+            image = _clip_frame(path, float(data["time_s"]))
+        else:
+            image = read_image(path)
+        if data.get("crop"):
+            x0, y0, x1, y1 = data["crop"]
+            image = image[y0:y1, x0:x1]
+        return estimator.process(image)
+
+    return load
+
+
+def _clip_frame(path: Path, time_s: float) -> Any:
+    import av
+
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            if frame.time is not None and frame.time >= time_s - 1e-3:
+                return frame.to_ndarray(format="bgr24")
+    raise ValueError(f"{path} has no frame at {time_s} s")
+
+
+def run(load: Callable[[str], Pose | None] = fixture_pose) -> list[Outcome]:
+    specs = catalog()
+    poses: dict[str, Pose | None] = {}
+    outcomes = []
+    for case in cases():
+        if case.fixture not in poses:
+            poses[case.fixture] = load(case.fixture)
+        evaluation = evaluate(specs[case.stretch], poses[case.fixture])
+        outcomes.append(Outcome(case, evaluation.in_position, evaluation.form_ok,
+                                evaluation.cues))
+    return outcomes
+
+
+def summary(outcomes: list[Outcome]) -> dict[str, dict[str, int]]:
+    """Per stretch: recognised / in-position examples, rejected / other poses, form agreement."""
+    rows: dict[str, dict[str, int]] = {}
+    for spec_id in catalog():
+        mine = [o for o in outcomes if o.case.stretch == spec_id]
+        positives = [o for o in mine if o.case.expect_in_position]
+        negatives = [o for o in mine if not o.case.expect_in_position]
+        judged = [o for o in positives if o.form_judged]
+        rows[spec_id] = {
+            "recognised": sum(o.in_position for o in positives),
+            "positives": len(positives),
+            "rejected": sum(not o.in_position for o in negatives),
+            "negatives": len(negatives),
+            "form_agrees": sum(o.form_right for o in judged),
+            "form_judged": len(judged),
+        }
+    return rows
+
+
+def _mark(ok: bool) -> str:
+    return "yes" if ok else "**NO**"
+
+
+def markdown(outcomes: list[Outcome], source: str) -> str:
+    rows = summary(outcomes)
+    lines = [
+        "# Accuracy",
+        "",
+        "Produced by `python -m benchmarks.accuracy` " + source + ". Expectations come from",
+        "`tests/fixtures/examples.toml`, written by looking at each photo or frame, not by",
+        "running the rules. `tests/test_accuracy.py` fails when any row below gets worse than",
+        "`docs/accuracy.json`.",
+        "",
+        "- **recognised**: real examples of the stretch that `check` finds in position.",
+        "- **rejected**: other poses (and faulty set-ups) that `check` does not call in position:",
+        "  they get setup guidance, never form faults.",
+        "- **form agrees**: in-position examples whose form verdict (`form_ok`) matches the form",
+        "  judged by eye (examples judged *unclear* are left out).",
+        "",
+        "## Stretches",
+        "",
+        "| stretch | recognised | rejected | form agrees |",
+        "|---|---:|---:|---:|",
+    ]
+    for spec_id, r in rows.items():
+        lines.append(f"| `{spec_id}` | {r['recognised']}/{r['positives']} | "
+                     f"{r['rejected']}/{r['negatives']} | {r['form_agrees']}/{r['form_judged']} |")
+    lines += ["", "## Every case", "",
+              "| stretch | media | expected | got | right | form by eye | form_ok |",
+              "|---|---|---|---|---|---|---|"]
+    for o in sorted(outcomes, key=lambda o: (o.case.stretch, not o.case.expect_in_position)):
+        expected = "in position" if o.case.expect_in_position else "not in position"
+        got = "in position" if o.in_position else "not in position"
+        sub = " (nearest real pose)" if o.case.substitute else ""
+        form = o.case.expect_form if o.case.expect_in_position else ""
+        form_ok = ("yes" if o.form_ok else "no") if o.in_position else ""
+        lines.append(f"| `{o.case.stretch}` | {o.case.source}{sub} | {expected} | {got} | "
+                     f"{_mark(o.position_right)} | {form} | {form_ok} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--media", action="store_true",
+                        help="re-detect landmarks from ../shared/media instead of the fixtures")
+    args = parser.parse_args()
+    if args.media:
+        with Estimator() as estimator:
+            outcomes = run(media_pose_loader(estimator))
+    else:
+        outcomes = run(fixture_pose)
+    source = ("on the shared media (landmarks detected afresh)" if args.media
+              else "on the committed landmark fixtures derived from the shared media")
+    (DOCS / "ACCURACY.md").write_text(markdown(outcomes, source))
+    BASELINE.write_text(json.dumps(summary(outcomes), indent=1) + "\n")
+    for spec_id, r in summary(outcomes).items():
+        print(f"{spec_id:<22} recognised {r['recognised']}/{r['positives']}  rejected "
+              f"{r['rejected']}/{r['negatives']}  form {r['form_agrees']}/{r['form_judged']}")
+
+
+if __name__ == "__main__":
+    main()
