@@ -6,9 +6,11 @@ MediaPipe's result types into `Pose` values so that nothing downstream depends o
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import os
+import weakref
 import zipfile
 from collections.abc import Iterator, Sequence
 from enum import Enum
@@ -25,6 +27,17 @@ from posecheck.settings import BUNDLED_MODEL, BUNDLED_MODEL_SHA256, MODEL_ENV, E
 
 #: The two graphs a pose landmarker bundle must contain.
 BUNDLE_ENTRIES = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
+
+
+#: Estimators not yet closed. MediaPipe's own finalizer fails noisily when it runs during
+#: interpreter shutdown, so whatever is still open is closed at exit, while modules still exist.
+_OPEN: weakref.WeakSet[Estimator] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    for estimator in list(_OPEN):
+        estimator.close()
 
 
 class RunningMode(Enum):
@@ -158,6 +171,7 @@ class Estimator:
             self._landmarker = self._create(model, "video", 1)
             if settings.max_people > 1 and settings.census_interval_ms > 0:
                 self._census = self._create(model, "image", settings.max_people)
+        _OPEN.add(self)
 
     def _create(self, model: Path, mode: str, people: int) -> Any:
         from mediapipe.tasks.python import BaseOptions, vision

@@ -1,0 +1,177 @@
+"""Live video for one browser stream: frames from streamlit-webrtc's worker thread in, annotated
+frames out, and the latest result kept under a lock for the page to read.
+
+The thread boundary is the point of this module: the frame callback never touches Streamlit,
+and the page never touches the landmarker. When processing falls behind the camera, only the
+newest queued frame is processed (the others are dropped), so latency does not grow.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import av
+import numpy as np
+from numpy.typing import NDArray
+
+from posecheck.errors import PosecheckError
+from posecheck.estimator import Estimator, RunningMode
+from posecheck.pose import Pose
+from posecheck.settings import EstimatorSettings
+
+R = TypeVar("R")
+Image = NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class StreamStats:
+    """How the stream is keeping up: processed frames per second over the last few seconds,
+    the callback's median time per frame, and frames dropped because processing fell behind."""
+
+    processed: int
+    dropped: int
+    fps: float
+    callback_ms: float
+
+
+class LiveSession(Generic[R]):
+    """One stream's landmarker (VIDEO mode) and engine; create one per browser session.
+
+    `update(pose, t_s) -> result` is the engine (a Coach or a PostureMonitor) and
+    `annotate(frame, result) -> frame` draws it. Call `close()` when the stream ends.
+    """
+
+    def __init__(
+        self,
+        update: Callable[[Pose | None, float], R],
+        annotate: Callable[[Image, R], Image],
+        *,
+        settings: EstimatorSettings | None = None,
+        estimator: Estimator | None = None,
+    ) -> None:
+        self._update = update
+        self._annotate = annotate
+        self._estimator = estimator or Estimator(RunningMode.VIDEO, settings)
+        self._lock = threading.Lock()
+        self._latest: R | None = None
+        self._processed = 0
+        self._dropped = 0
+        self._times: deque[float] = deque(maxlen=90)
+        self._stamps: deque[float] = deque(maxlen=90)
+        self._last_ms = -1
+        self._t0: float | None = None
+        self.closed = False
+
+    def process(self, frame: Image, t_s: float | None = None) -> Image:
+        """Run one frame through landmarker and engine; returns the annotated frame.
+
+        `t_s` is the frame's own time (from the stream); None uses the arrival time. Times are
+        forced to increase by at least 1 ms, as the landmarker requires.
+        """
+        start = time.perf_counter()
+        if self._t0 is None:
+            self._t0 = start
+        if t_s is None:
+            t_s = start - self._t0
+        ms = max(int(t_s * 1000), self._last_ms + 1)
+        self._last_ms = ms
+        with self._lock:
+            if self.closed:
+                return frame
+            pose = self._estimator.process(frame, ms)
+            result = self._update(pose, ms / 1000)
+            self._latest = result
+        out = self._annotate(frame, result)
+        end = time.perf_counter()
+        with self._lock:
+            self._processed += 1
+            self._times.append((end - start) * 1000)
+            self._stamps.append(end)
+        return out
+
+    def skip(self, frames: int) -> None:
+        """Count frames dropped unprocessed because the previous one was still running."""
+        with self._lock:
+            self._dropped += frames
+
+    def latest(self) -> R | None:
+        with self._lock:
+            return self._latest
+
+    def stats(self) -> StreamStats:
+        with self._lock:
+            stamps, times = list(self._stamps), sorted(self._times)
+            processed, dropped = self._processed, self._dropped
+        fps = 0.0
+        if len(stamps) > 1 and stamps[-1] > stamps[0]:
+            fps = (len(stamps) - 1) / (stamps[-1] - stamps[0])
+        median = times[len(times) // 2] if times else 0.0
+        return StreamStats(processed, dropped, fps, median)
+
+    def close(self) -> None:
+        """Release the landmarker; later frames pass through untouched."""
+        with self._lock:
+            if not self.closed:
+                self.closed = True
+                self._estimator.close()
+
+
+class StreamHolder(Generic[R]):
+    """Glue between streamlit-webrtc and a `LiveSession`, kept in the page's session state.
+
+    `callback` is given to `webrtc_streamer(queued_video_frames_callback=...)` and runs on the
+    webrtc worker thread; `ended` is its `on_video_ended`. The session is created on the first
+    frame (so a page that never starts the camera loads no model) and closed when the stream
+    ends; `on_end(session)` then runs once, e.g. to save what was measured to the history.
+    """
+
+    def __init__(
+        self,
+        make_session: Callable[[], LiveSession[R]],
+        on_end: Callable[[LiveSession[R]], None] | None = None,
+    ) -> None:
+        self._make = make_session
+        self._on_end = on_end
+        self._lock = threading.Lock()
+        self.session: LiveSession[R] | None = None
+        self.error: str | None = None
+
+    def _get(self) -> LiveSession[R] | None:
+        with self._lock:
+            if self.session is None or self.session.closed:
+                try:
+                    self.session = self._make()
+                    self.error = None
+                except (PosecheckError, RuntimeError, OSError) as exc:
+                    # Shown on the page; meanwhile the stream passes frames through unchanged.
+                    self.error = str(exc)
+                    return None
+            return self.session
+
+    def callback(self, frames: list[av.VideoFrame]) -> list[av.VideoFrame]:
+        session = self._get()
+        if session is None or not frames:
+            return frames[-1:]
+        # Only the newest frame is processed: the others queued up while we were busy, and
+        # processing them would only add latency.
+        session.skip(len(frames) - 1)
+        latest = frames[-1]
+        image = np.asarray(latest.to_ndarray(format="bgr24"), dtype=np.uint8)
+        out = session.process(image, latest.time)
+        new = av.VideoFrame.from_ndarray(out, format="bgr24")
+        new.pts, new.time_base = frames[-1].pts, frames[-1].time_base
+        return [new]
+
+    def ended(self) -> None:
+        with self._lock:
+            session = self.session
+        if session is None or session.closed:
+            return
+        session.close()
+        if self._on_end is not None:
+            self._on_end(session)
