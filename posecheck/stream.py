@@ -8,12 +8,13 @@ newest queued frame is processed (the others are dropped), so latency does not g
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import av
 import numpy as np
@@ -167,6 +168,11 @@ class StreamHolder(Generic[R]):
         new.pts, new.time_base = frames[-1].pts, frames[-1].time_base
         return [new]
 
+    async def recv_queued(self, frames: list[av.VideoFrame]) -> list[av.VideoFrame]:
+        """The async form streamlit-webrtc's `queued_video_frames_callback` expects; the work
+        runs on its worker thread's own event loop, so blocking here blocks no one else."""
+        return self.callback(frames)
+
     def ended(self) -> None:
         with self._lock:
             session = self.session
@@ -175,3 +181,22 @@ class StreamHolder(Generic[R]):
         session.close()
         if self._on_end is not None:
             self._on_end(session)
+
+
+def rtc_configuration(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """ICE servers for the browser connection.
+
+    On this machine (localhost) no STUN or TURN server is needed, and an explicit empty list
+    keeps streamlit-webrtc from reaching out to a public STUN server. For use from another
+    computer, set POSECHECK_TURN_URL (e.g. turn:turn.example.org:3478) with
+    POSECHECK_TURN_USERNAME and POSECHECK_TURN_CREDENTIAL, and serve the app over HTTPS.
+    """
+    env = os.environ if env is None else env
+    url = env.get("POSECHECK_TURN_URL", "").strip()
+    if not url:
+        return {"iceServers": []}
+    server: dict[str, Any] = {"urls": [u.strip() for u in url.split(",") if u.strip()]}
+    if env.get("POSECHECK_TURN_USERNAME"):
+        server["username"] = env["POSECHECK_TURN_USERNAME"]
+        server["credential"] = env.get("POSECHECK_TURN_CREDENTIAL", "")
+    return {"iceServers": [server]}

@@ -1,4 +1,9 @@
-"""The photo page's logic with Streamlit's AppTest: a real script run, real model, no browser."""
+"""The app's pages with Streamlit's AppTest: real script runs, real model, no browser.
+
+AppTest cannot start a WebRTC stream (the live path is tested in tests/e2e and, frame by frame,
+in tests/test_stream.py); `get_this_session_info` is patched as streamlit-webrtc needs outside a
+browser session.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,25 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+ROOT = Path(__file__).resolve().parent.parent
+PHOTO = str(ROOT / "app_pages" / "photo.py")
+COACH = str(ROOT / "app_pages" / "coach.py")
 
 
-def _app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+@pytest.fixture(autouse=True)
+def _no_browser_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    import streamlit_webrtc.component
+
+    monkeypatch.setattr(streamlit_webrtc.component, "get_this_session_info", lambda: None)
+
+
+def _app(page: str = PHOTO) -> AppTest:
+    at = AppTest.from_file(page, default_timeout=60)
     at.run()
-    assert not at.exception
+    assert not at.exception, at.exception
     return at
 
 
@@ -26,7 +41,7 @@ def _png(image: np.ndarray) -> bytes:
 
 def test_page_invites_an_upload() -> None:
     at = _app()
-    assert at.title[0].value == "posecheck"
+    assert at.title[0].value == "Photo check"
     assert len(at.file_uploader) == 1
     assert "Choose a photo" in at.info[0].value
 
@@ -59,3 +74,29 @@ def test_a_file_that_is_not_an_image_gets_one_clear_sentence() -> None:
     assert at.error[0].value == (
         "holiday.jpg is not an image posecheck can read (JPEG, PNG, WebP, BMP or TIFF)."
     )
+
+
+def test_the_app_opens_on_the_coach() -> None:
+    at = _app(str(ROOT / "app.py"))
+    assert at.title[0].value == "Stretch coach"
+
+
+def test_coach_lists_the_catalog_and_guides_the_setup() -> None:
+    from posecheck.specs import catalog
+
+    at = _app(COACH)
+    box = at.selectbox(key="coach_stretch")
+    assert list(box.options) == [spec.name for spec in catalog().values()]
+    hip = catalog()["kneeling-hip-flexor"]
+    assert any(hip.camera in m.value for m in at.markdown)
+    assert at.radio(key="coach_side").options == ["detect", "left", "right"]
+    assert "Press START" in at.info[0].value
+    assert at.session_state["coach_key"] == "coach-kneeling-hip-flexor-both"
+
+
+def test_choosing_a_stretch_and_side_makes_a_new_engine() -> None:
+    at = _app(COACH)
+    first = at.session_state["coach_holder"]
+    at.radio(key="coach_side").set_value("right").run()
+    assert at.session_state["coach_key"] == "coach-kneeling-hip-flexor-right"
+    assert at.session_state["coach_holder"] is not first

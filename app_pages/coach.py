@@ -1,0 +1,147 @@
+"""Coach page: pick a stretch, place the camera, then live feedback from the browser's camera."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+from posecheck.coach import Coach, FrameResult, Phase
+from posecheck.metrics import get_metric
+from posecheck.overlay import CoachAnnotator
+from posecheck.rules import Status
+from posecheck.specs import catalog
+from posecheck.stream import LiveSession, StreamHolder, rtc_configuration
+
+# Colour names are Streamlit markdown colours; no emoji, which many systems cannot draw.
+PHASE_LABEL = {
+    Phase.NO_PERSON: ":gray[Nobody in view]",
+    Phase.SETTING_UP: ":gray[Setting up]",
+    Phase.IN_POSITION: ":orange[In position: adjust]",
+    Phase.HOLDING: ":green[Holding]",
+    Phase.DONE: ":green[Done]",
+}
+STATUS_LABEL = {Status.OK: "ok", Status.ADJUST: "adjust", Status.UNKNOWN: "can't see"}
+
+specs = catalog()
+st.title("Stretch coach")
+
+routine = st.session_state.get("routine") or []
+ids = list(specs)
+default = ids.index(routine[0]) if routine and routine[0] in ids else 0
+stretch_id = st.selectbox(
+    "Stretch", ids, index=default, format_func=lambda i: specs[i].name, key="coach_stretch"
+)
+spec = specs[stretch_id]
+side: str | None = None
+if spec.sided:
+    choice = st.radio(
+        "Side being stretched", ["detect", "left", "right"], horizontal=True, key="coach_side",
+        help="'detect' works the side out from your pose; choose one to keep the timer on it.",
+    )
+    side = None if choice == "detect" else choice
+if routine:
+    st.info("Stretch break: " + ", then ".join(specs[r].name for r in routine if r in specs))
+
+guide, live = st.columns([1, 2])
+with guide:
+    st.subheader("Set up")
+    st.markdown(f"**Camera.** {spec.camera}")
+    st.markdown("\n".join(f"{i}. {step}" for i, step in enumerate(spec.setup, 1)))
+    hold = f"Hold {spec.hold_s:g} s" + (" on each side" if spec.sided else "")
+    if spec.reps is not None:
+        hold = f"{spec.reps.target} slow reps" + (f"; {hold.lower()}" if spec.hold_s else "")
+    st.markdown(f"**Goal.** {hold}. The timer only counts time in good form.")
+    if spec.limitations:
+        st.caption(f"What the camera can't see: {spec.limitations}")
+
+# One engine and landmarker per browser session and per stretch/side choice.
+key = f"coach-{spec.id}-{side or 'both'}"
+if st.session_state.get("coach_key") != key:
+    old = st.session_state.get("coach_holder")
+    if old is not None:
+        old.ended()
+    coach = Coach(spec, side)
+    annotator = CoachAnnotator()
+    st.session_state["coach_key"] = key
+    st.session_state["coach_holder"] = StreamHolder(
+        lambda: LiveSession(coach.update, annotator.annotate)
+    )
+holder: StreamHolder[FrameResult] = st.session_state["coach_holder"]
+
+with live:
+    ctx = webrtc_streamer(
+        key=key,
+        mode=WebRtcMode.SENDRECV,
+        rtc_configuration=rtc_configuration(),
+        media_stream_constraints={
+            "video": {"width": 640, "height": 480, "frameRate": 30},
+            "audio": False,
+        },
+        queued_video_frames_callback=holder.recv_queued,
+        on_video_ended=holder.ended,
+        async_processing=True,
+    )
+    speak = st.toggle("Speak cues aloud", key="coach_speak")
+
+
+@st.fragment(run_every=0.5)
+def feedback() -> None:
+    if holder.error:
+        st.error(holder.error)
+        return
+    session = holder.session
+    result = session.latest() if session is not None else None
+    if result is None:
+        st.info("Press START and allow the camera. Frames stay on this computer.")
+        return
+    st.markdown(f"### {PHASE_LABEL[result.phase]}")
+    if result.cue:
+        st.markdown(f"## {result.cue}")
+    if result.reps_target:
+        st.progress(
+            min(1.0, result.reps / result.reps_target),
+            text=f"Reps: {result.reps} of {result.reps_target}",
+        )
+    if result.hold_target_s:
+        st.progress(
+            min(1.0, result.hold_s / result.hold_target_s),
+            text=f"Held in good form: {result.hold_s:.0f} of {result.hold_target_s:g} s"
+            + (f" ({result.side} side)" if result.side else ""),
+        )
+    rows = []
+    for verdict in result.verdicts:
+        value = verdict.measurement.value
+        unit = get_metric(verdict.check.metric).unit
+        rows.append(
+            {
+                "check": verdict.check.id,
+                "now": ""
+                if value is None
+                else (f"{value:.0f}°" if unit == "deg" else f"{value:.2f}"),
+                "target": verdict.check.target.describe(unit),
+                "status": STATUS_LABEL[verdict.status],
+            }
+        )
+    if rows:
+        st.table(rows)
+    if result.others_present:
+        st.warning("Someone else is in view: posecheck follows the person it found first.")
+    stats = session.stats() if session is not None else None
+    if stats is not None:
+        st.caption(
+            f"{stats.fps:.0f} frames/s processed, {stats.callback_ms:.0f} ms per frame, "
+            f"{stats.dropped} dropped to keep up"
+        )
+    if speak and result.cue and st.session_state.get("spoken_cue") != result.cue:
+        st.session_state["spoken_cue"] = result.cue
+        utterance = json.dumps(result.cue)
+        st.html(
+            f"<script>speechSynthesis.speak(new SpeechSynthesisUtterance({utterance}))</script>",
+            unsafe_allow_javascript=True,
+        )
+
+
+with live:
+    feedback()
