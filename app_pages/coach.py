@@ -9,7 +9,7 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from posecheck.coach import Coach, FrameResult, Phase
 from posecheck.metrics import get_metric
-from posecheck.overlay import CoachAnnotator
+from posecheck.overlay import CoachAnnotator, reference_figure
 from posecheck.rules import Status
 from posecheck.specs import catalog
 from posecheck.stream import LiveSession, StreamHolder, rtc_configuration
@@ -47,6 +47,9 @@ if routine:
 guide, live = st.columns([1, 2])
 with guide:
     st.subheader("Set up")
+    figure = reference_figure(spec.id)
+    if figure is not None:
+        st.image(figure, caption="The target pose, as the camera should see it", width=220)
     st.markdown(f"**Camera.** {spec.camera}")
     st.markdown("\n".join(f"{i}. {step}" for i, step in enumerate(spec.setup, 1)))
     hold = f"Hold {spec.hold_s:g} s" + (" on each side" if spec.sided else "")

@@ -6,9 +6,12 @@ input untouched. Colours are BGR (OpenCV's order), like the frames.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
@@ -229,3 +232,41 @@ def _fit(text: str, font: int, font_scale: float, thick: int, width: int) -> str
     while len(text) > 4 and cv2.getTextSize(text + "...", font, font_scale, thick)[0][0] > width:
         text = text[:-1]
     return text.rstrip() + "..."
+
+
+def draw_figure(xy: NDArray[np.float64], seen: NDArray[np.bool_], size: int = 240) -> Image:
+    """A stick figure of a target pose on a light background, for camera-placement guides.
+
+    `xy` holds 33 points in a unit box (see posecheck/specs/figures.json); `seen` marks the
+    landmarks to draw.
+    """
+    canvas = np.full((size, size, 3), 250, np.uint8)
+    margin = size * 0.1
+    extent = np.ptp(xy[seen], axis=0) if seen.any() else np.ones(2)
+    offset = (1.0 - extent) / 2 * (size - 2 * margin)
+    pts = np.rint(xy * (size - 2 * margin) + margin + offset).astype(np.int32)
+    thick = max(2, size // 60)
+    for a, b in SKELETON_EDGES:
+        if seen[a] and seen[b] and int(a) > 10:
+            cv2.line(canvas, tuple(pts[a]), tuple(pts[b]), (90, 90, 90), thick, cv2.LINE_AA)
+    head = [i for i in (Landmark.NOSE, Landmark.LEFT_EAR, Landmark.RIGHT_EAR) if seen[i]]
+    if head:
+        centre = np.mean([pts[i] for i in head], axis=0).astype(np.int32)
+        cv2.circle(canvas, tuple(centre), max(4, size // 16), (90, 90, 90), thick, cv2.LINE_AA)
+    return canvas
+
+
+@cache
+def _figures() -> dict[str, dict[str, list[Any]]]:
+    path = Path(__file__).parent / "specs" / "figures.json"
+    data: dict[str, dict[str, list[Any]]] = json.loads(path.read_text())
+    return data
+
+
+def reference_figure(stretch_id: str, size: int = 240) -> Image | None:
+    """The target-pose stick figure for a catalog stretch (RGB), or None for a user's own."""
+    figure = _figures().get(stretch_id)
+    if figure is None:
+        return None
+    image = draw_figure(np.array(figure["xy"]), np.array(figure["seen"], bool), size)
+    return image[:, :, ::-1].copy()
