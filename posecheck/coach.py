@@ -67,6 +67,9 @@ class CoachSettings:
 
 GOOD_CUE = "Good form: hold it."
 
+#: How long after last being in position the rep counter keeps counting (see _count_reps).
+REP_GRACE_S = 3.0
+
 
 @dataclass(frozen=True)
 class FrameResult:
@@ -134,6 +137,7 @@ class Coach:
         self._cues = CuePicker(s.cue_min_s)
         self._last_t: float | None = None
         self._last_side = side or ""
+        self._last_in_position_t: float | None = None
 
     def reset(self) -> None:
         """Forget everything: a new session with the same stretch."""
@@ -151,6 +155,7 @@ class Coach:
         self._cues.reset()
         self._last_t = None
         self._last_side = self.side or ""
+        self._last_in_position_t = None
 
     def _smooth(self, pose: Pose, t: float) -> Pose:
         if self._smoother is None or self._world_smoother is None:
@@ -214,7 +219,7 @@ class Coach:
         side = evaluation.side or ""
         held = self._hold.update(form_ok, t_s, side)
         self._last_side = side
-        reps = self._count_reps(evaluation, in_position)
+        reps = self._count_reps(evaluation, in_position, t_s)
 
         if not in_position:
             phase = Phase.SETTING_UP
@@ -291,10 +296,17 @@ class Coach:
                 cues.append(trend.cue)
         return cues
 
-    def _count_reps(self, evaluation: Evaluation, in_position: bool) -> int:
+    def _count_reps(self, evaluation: Evaluation, in_position: bool, t: float) -> int:
         if self._reps is None or self.spec.reps is None:
             return 0
-        if in_position:
+        if evaluation.in_position or in_position:
+            self._last_in_position_t = t
+        # A dynamic stretch leaves its entry band on every rep (a squat's top is a stand), so
+        # frames count while the person was in position within the last few seconds.
+        recent = (
+            self._last_in_position_t is not None and t - self._last_in_position_t <= REP_GRACE_S
+        )
+        if recent:
             key = measurement_key(self.spec.reps.metric, self.spec.reps.limb)
             m = evaluation.measurements.get(key)
             self._reps.update(m.value if m else None)

@@ -154,20 +154,38 @@ class Context:
     def facing(self) -> int:
         """+1 when the person's front faces image +x, -1 for -x; `Unmeasurable` if unclear.
 
-        Upright bodies: the nose is ahead of the ears. Bodies more horizontal than 45 degrees
-        (all fours, a hip hinge, lying face down): the head end is the front.
+        Upright bodies: the nose is ahead of the ears, or, with the head tipped back or turned,
+        the toes point forward. Bodies more horizontal than 45 degrees (all fours, a hip hinge,
+        lying face down): the head end is the front.
         """
         shoulders, hips = self.mid("SHOULDER"), self.mid("HIP")
         if geometry.incline_from_vertical(hips, shoulders) > 45:
             dx = float(shoulders[0] - hips[0])
             if abs(dx) > 0.2 * self.trunk_length:
                 return 1 if dx > 0 else -1
-        nose = self.xy(Landmark.NOSE)
-        ears = self.mid("EAR")
-        facing = geometry.facing_from_points(nose, ears, self.trunk_length)
+        facing = 0
+        if self.seen(Landmark.NOSE) and (
+            self.seen(Landmark.LEFT_EAR) or self.seen(Landmark.RIGHT_EAR)
+        ):
+            facing = geometry.facing_from_points(
+                self.xy(Landmark.NOSE), self.mid("EAR"), self.trunk_length
+            )
+        if facing == 0:
+            # Head tipped back or turned: the toes still point the way the body faces.
+            facing = self._facing_from_feet()
         if facing == 0:
             raise Unmeasurable("Turn side-on to the camera so it sees you in profile.")
         return facing
+
+    def _facing_from_feet(self) -> int:
+        votes = set()
+        for side in ("left", "right"):
+            heel, toe = _part(side, "HEEL"), _part(side, "FOOT_INDEX")
+            if self.seen(heel) and self.seen(toe):
+                dx = float(self.xy(toe)[0] - self.xy(heel)[0])
+                if abs(dx) > 0.5 * geometry.distance(self.xy(toe), self.xy(heel)):
+                    votes.add(1 if dx > 0 else -1)
+        return votes.pop() if len(votes) == 1 else 0
 
     @cached_property
     def view(self) -> str:
