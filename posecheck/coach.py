@@ -257,14 +257,25 @@ class Coach:
     def _filtered(self, evaluation: Evaluation, t: float, in_position: bool) -> tuple[Verdict, ...]:
         verdicts = []
         for verdict in evaluation.verdicts:
+            check = verdict.check
             if not in_position:
-                verdicts.append(verdict)
+                # Not (yet) settled in position: no form faults, whatever this frame shows.
+                m = verdict.measurement
+                verdicts.append(
+                    Verdict(
+                        check,
+                        Status.UNKNOWN,
+                        Measurement(m.metric, m.value, "", m.landmarks, m.vertex),
+                    )
+                )
                 continue
             raw = verdict
             if not evaluation.in_position:
                 # The debounced position still holds while the raw frame says otherwise:
-                # judge the frame as if in position rather than blanking every check.
-                raw = judge(verdict.check, verdict.measurement)
+                # judge the frame as if in position (with the measurement's own guidance)
+                # rather than blanking every check.
+                original = evaluation.measurements[measurement_key(check.metric, check.limb)]
+                raw = judge(check, original)
             status = Status(self._statuses[raw.check.id].update(raw.status.value, t))
             if status is raw.status:
                 verdicts.append(raw)

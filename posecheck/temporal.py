@@ -126,10 +126,12 @@ class TrendDetector:
 
 @dataclass
 class CuePicker:
-    """Chooses the one cue to show. A cue stays up at least `min_show_s` so it can be read;
-    after that the most important current cue replaces it (or nothing, if none apply)."""
+    """Chooses the one cue to show. A cue that still applies stays up at least `min_show_s`
+    so it can be read, even if a more important one appears; one that no longer applies (the
+    user fixed it) gives way after `resolved_s`. Then the most important current cue shows."""
 
     min_show_s: float = 2.5
+    resolved_s: float = 0.5
     current: str | None = None
     _since: float = 0.0
 
@@ -137,7 +139,10 @@ class CuePicker:
         top = candidates[0] if candidates else None
         if top == self.current:
             return self.current
-        if self.current is None or t - self._since >= self.min_show_s:
+        shown = t - self._since
+        still_applies = self.current in candidates
+        limit = self.min_show_s if still_applies else min(self.resolved_s, self.min_show_s)
+        if self.current is None or shown >= limit:
             self.current, self._since = top, t
         return self.current
 
@@ -167,3 +172,69 @@ class StatusFilter:
 
     def reset(self) -> None:
         self.value = self._pending = None
+
+
+@dataclass
+class Alarm:
+    """Alerts on a condition that persists, without crying wolf.
+
+    `update(raw, t)` with raw True (the condition holds), False (it does not) or None (this
+    frame does not count, e.g. nobody in view: neither progress nor clearing, and the time to
+    the next frame is not counted either). Returns True only on the frame the alarm fires.
+
+    - `on_s`: how long the condition has held in the current episode, counted between
+      consecutive frames where it holds (a step longer than `max_gap_s` counts nothing).
+      Lapses shorter than `clear_s` do not end the episode; `clear_s` of the condition being
+      false in a row does (hysteresis in time).
+    - It fires once `on_s` reaches `trigger_s`, unless it fired less than `cooldown_s` ago;
+      an episode that lasts past the cooldown fires again.
+    """
+
+    trigger_s: float
+    clear_s: float
+    cooldown_s: float
+    max_gap_s: float = 1.0
+    on_s: float = 0.0
+    off_s: float = 0.0
+    count: int = 0
+    longest_s: float = 0.0
+    _last: tuple[float, bool] | None = None
+    _fired_at: float | None = None
+
+    @property
+    def active(self) -> bool:
+        """An episode is under way (the condition held and has not yet cleared)."""
+        return self.on_s > 0
+
+    def update(self, raw: bool | None, t: float) -> bool:
+        if raw is None:
+            self._last = None
+            return False
+        step = 0.0
+        if self._last is not None and self._last[1] == raw and t - self._last[0] <= self.max_gap_s:
+            step = max(0.0, t - self._last[0])
+        self._last = (t, raw)
+        if not raw:
+            if self.active:
+                self.off_s += step
+                if self.off_s >= self.clear_s:
+                    self.end_episode()
+            return False
+        self.on_s += step
+        self.off_s = 0.0
+        self.longest_s = max(self.longest_s, self.on_s)
+        cooled = self._fired_at is None or t - self._fired_at >= self.cooldown_s
+        if self.on_s >= self.trigger_s and cooled:
+            self._fired_at = t
+            self.count += 1
+            return True
+        return False
+
+    def end_episode(self) -> None:
+        """The condition is over (cleared, or the person left): the next one starts from 0."""
+        self.on_s = self.off_s = 0.0
+
+    def reset(self) -> None:
+        self.end_episode()
+        self.count, self.longest_s = 0, 0.0
+        self._last = self._fired_at = None

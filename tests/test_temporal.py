@@ -75,13 +75,16 @@ def test_trend_fires_when_moving_without_the_steady_gain() -> None:
     assert not good.update(3.0, None, 20.0)
 
 
-def test_cue_stays_up_long_enough_to_read() -> None:
-    picker = CuePicker(min_show_s=2.0)
+def test_cue_stays_up_long_enough_to_read_and_gives_way_once_fixed() -> None:
+    picker = CuePicker(min_show_s=2.0, resolved_s=0.5)
     assert picker.update(["Lift your chest."], 0.0) == "Lift your chest."
-    assert picker.update(["Tuck your pelvis under."], 0.5) == "Lift your chest."
-    assert picker.update([], 1.0) == "Lift your chest."
-    assert picker.update(["Tuck your pelvis under."], 2.1) == "Tuck your pelvis under."
-    assert picker.update([], 4.2) is None
+    # A more important cue appears, but the shown one still applies: it stays to be read.
+    both = ["Tuck your pelvis under.", "Lift your chest."]
+    assert picker.update(both, 0.5) == "Lift your chest."
+    assert picker.update(both, 2.1) == "Tuck your pelvis under."
+    # Fixed: a cue that no longer applies gives way after half a second, not two.
+    assert picker.update([], 2.3) == "Tuck your pelvis under."
+    assert picker.update([], 2.7) is None
 
 
 def test_status_filter_adopts_a_new_status_after_it_has_lasted() -> None:
