@@ -1,0 +1,167 @@
+"""Lying hamstring stretch with a band. No real example exists in the media, so the good pose
+is built from the nearest real supine pose (knee_to_chest_bench_side_t24_5: lying on the back,
+left knee drawn in) by straightening and raising the left leg and laying the right leg long;
+then one synthetic fault per check, other poses rejected, hidden landmarks unknown, and a hold
+timer that counts only good-form time."""
+
+from __future__ import annotations
+
+import pytest
+
+from posecheck.coach import Coach, CoachSettings
+from posecheck.landmarks import Landmark
+from posecheck.pose import Pose
+from posecheck.rules import Status, Verdict, evaluate
+from posecheck.specs import CATALOG_DIR, StretchSpec, load_spec
+from tests.conftest import fixture_pose
+from tests.posing import adjusting, assert_good, assert_only, hide, part, rotate, shift, value_of
+
+HEAD = [Landmark(i) for i in range(11)]
+SHIN = ("ankle", "heel", "foot_index")
+LEFT_SHIN = [part("left", p) for p in SHIN]
+RIGHT_SHIN = [part("right", p) for p in SHIN]
+LEFT_LEG = [part("left", "knee"), *LEFT_SHIN]
+RIGHT_LEG = [part("right", "knee"), *RIGHT_SHIN]
+
+
+@pytest.fixture(scope="module")
+def spec() -> StretchSpec:
+    return load_spec(CATALOG_DIR / "15_band_hamstring.toml")
+
+
+@pytest.fixture(scope="module")
+def pose() -> Pose:
+    """Substitute built from the real knee-to-chest pose (head at image left, feet right):
+    moved down 50 px so the raised foot stays in frame, left knee straightened (+133) and the
+    leg raised to about 75 from the trunk line (-59), right thigh laid down (-41) and its knee
+    straightened (+86)."""
+    base = shift(fixture_pose("knee_to_chest_bench_side_t24_5"), list(Landmark), 0, 50)
+    p = rotate(base, part("left", "knee"), LEFT_SHIN, 133)
+    p = rotate(p, part("left", "hip"), LEFT_LEG, -59)
+    p = rotate(p, part("right", "hip"), RIGHT_LEG, -41)
+    return rotate(p, part("right", "knee"), RIGHT_SHIN, 86)
+
+
+def verdict(spec: StretchSpec, pose: Pose, check_id: str) -> Verdict:
+    return next(v for v in evaluate(spec, pose).verdicts if v.check.id == check_id)
+
+
+# --- the substitute pose -----------------------------------------------------------------------
+
+
+def test_substitute_is_the_stretch_in_good_form_on_the_left(spec: StretchSpec, pose: Pose) -> None:
+    assert value_of(spec, pose, "raised-knee-straight") > 170
+    assert value_of(spec, pose, "leg-height") == pytest.approx(75, abs=2)
+    assert value_of(spec, pose, "other-leg-long") > 170
+    assert 0 <= pose.normalized[part("left", "ankle"), 1] <= 1  # still in frame
+    assert_good(spec, pose)
+    assert evaluate(spec, pose).side == "left"
+
+
+def test_the_real_knee_to_chest_it_was_built_from_is_not_this_stretch(spec: StretchSpec) -> None:
+    evaluation = evaluate(spec, fixture_pose("knee_to_chest_bench_side_t24_5"))
+    assert not evaluation.in_position
+    assert spec.entry[3].cue in evaluation.setup_cues  # the raised knee is folded in
+
+
+def test_real_leg_raised_with_a_bent_knee_is_faulty_form(spec: StretchSpec) -> None:
+    """The knee-to-chest clip at 10.5 s: right leg raised toward vertical, knee bent (86), the
+    other foot planted (knee 91): in position, told to straighten both."""
+    evaluation = evaluate(spec, fixture_pose("knee_to_chest_bench_side_t10_5"))
+    assert evaluation.in_position and evaluation.side == "right"
+    assert adjusting(evaluation) == {"raised-knee-straight": "low", "other-leg-long": "low"}
+
+
+# --- one synthetic fault per check and direction --------------------------------------------
+
+
+def test_bent_raised_knee_fires_only_raised_knee_straight(spec: StretchSpec, pose: Pose) -> None:
+    assert verdict(spec, pose, "raised-knee-straight").status is Status.OK
+    bent = rotate(pose, part("left", "knee"), LEFT_SHIN, -25)
+    assert_only(spec, bent, "raised-knee-straight", "low")
+
+
+@pytest.mark.parametrize(("degrees", "direction"), [(-25, "low"), (20, "high")])
+def test_leg_too_low_or_past_vertical_fires_only_leg_height(
+    spec: StretchSpec, pose: Pose, degrees: float, direction: str
+) -> None:
+    assert verdict(spec, pose, "leg-height").status is Status.OK
+    moved = rotate(pose, part("left", "hip"), LEFT_LEG, degrees)
+    assert_only(spec, moved, "leg-height", direction)
+
+
+def test_bent_other_knee_fires_only_other_leg_long(spec: StretchSpec, pose: Pose) -> None:
+    assert verdict(spec, pose, "other-leg-long").status is Status.OK
+    bent = rotate(pose, part("right", "knee"), RIGHT_SHIN, -30)
+    assert_only(spec, bent, "other-leg-long", "low")
+
+
+def test_head_curled_up_fires_only_head_down(spec: StretchSpec, pose: Pose) -> None:
+    assert verdict(spec, pose, "head-down").status is Status.OK
+    assert_only(spec, rotate(pose, part("right", "shoulder"), HEAD, -55), "head-down", "high")
+
+
+# --- other poses are not this stretch ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "knee_to_chest_bench_side_t24_5",
+        "knee_to_chest_bench_side_t34_9",
+        "knee_to_chest_bench_side_t6_5",
+        "bridge_side_physio_t1_2",
+        "bent_leg_twist_supine_t16_0",
+        "standing_side_upright_woman",
+        "side_man_sitting_chair",
+        "seated_fold_grass_side",
+        "standing_forward_bend_small_t8_2",
+        "tree_04",
+        "downdog_side_pragya",
+        "plank_forearm_woman_side",
+        "cobra_side",
+        "childs_pose_side",
+        "cat_cow_side_cat",
+    ],
+)
+def test_other_poses_are_not_in_position(spec: StretchSpec, name: str) -> None:
+    assert not evaluate(spec, fixture_pose(name)).in_position
+
+
+# --- half visible -------------------------------------------------------------------------------
+
+
+def test_hidden_other_ankle_is_unknown_with_guidance(spec: StretchSpec, pose: Pose) -> None:
+    evaluation = evaluate(spec, hide(pose, RIGHT_SHIN))
+    assert not evaluation.in_position
+    assert "Turn so the camera can see your feet: they are hidden." in evaluation.setup_cues
+    other = next(v for v in evaluation.verdicts if v.check.id == "other-leg-long")
+    assert other.status is Status.UNKNOWN
+    assert adjusting(evaluation) == {}
+
+
+def test_hidden_head_is_unknown_not_a_fault(spec: StretchSpec, pose: Pose) -> None:
+    evaluation = evaluate(spec, hide(pose, [Landmark.LEFT_EAR, Landmark.RIGHT_EAR]))
+    head = next(v for v in evaluation.verdicts if v.check.id == "head-down")
+    assert head.status is Status.UNKNOWN
+    assert "head-down" not in adjusting(evaluation)
+    assert "Turn so the camera can see your head: it is hidden." in evaluation.setup_cues
+
+
+# --- hold timer ---------------------------------------------------------------------------------
+
+
+def test_hold_counts_only_good_form_time(spec: StretchSpec, pose: Pose) -> None:
+    bent = rotate(pose, part("left", "knee"), LEFT_SHIN, -25)
+    coach = Coach(spec, settings=CoachSettings(smoothing=False))
+    t = 0.0
+    held: list[float] = []
+    for frame, count in [(pose, 40), (bent, 30), (pose, 30)]:
+        for _ in range(count):
+            t = round(t + 0.1, 3)
+            result = coach.update(frame, t)
+        held.append(result.hold_s)
+    assert held[0] == pytest.approx(3.4, abs=0.25)
+    assert held[1] - held[0] <= 0.45
+    assert held[2] - held[1] == pytest.approx(2.7, abs=0.35)
+    assert set(result.hold_by_side) == {"left"}
