@@ -1,0 +1,627 @@
+"""The session history: an SQLite database in the user's data folder holding every stretch and
+posture session (summary and phase segments), with listing, deletion and day-by-day trends.
+
+    with open_store() as store:              # $POSECHECK_DATA_DIR/history.sqlite3, or XDG's
+        session_id = store.save_session(SessionRecord.from_summary(summary, kind="stretch", ...))
+        store.list_sessions(limit=20)        # newest first
+        store.trends()                       # hold time per stretch per day, slouch share per day
+
+The schema is versioned with `PRAGMA user_version`; `MIGRATIONS[n]` takes a database from
+version n to n + 1 inside one transaction. The database runs in WAL mode, so the app can read
+the history while a review writes to it, and every session is written in one transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from posecheck.errors import PosecheckError
+
+#: Environment variable naming the folder that holds the history (overrides the default).
+DATA_DIR_ENV = "POSECHECK_DATA_DIR"
+DB_NAME = "history.sqlite3"
+#: How long a write waits for another program's lock before giving up, in seconds.
+DEFAULT_BUSY_TIMEOUT_S = 5.0
+
+KINDS = ("stretch", "posture")
+SOURCES = ("live", "review")
+
+# started_at is stored as fixed-width UTC text, so that text order is time order and SQLite's
+# date functions read it.
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+class StoreError(PosecheckError):
+    """The history database cannot be opened, read or written; nothing was changed."""
+
+
+MIGRATIONS: list[str] = [
+    # 1: sessions and their phase segments.
+    """
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, so an old id never means another
+        kind TEXT NOT NULL CHECK (kind IN ('stretch', 'posture')),
+        stretch_id TEXT,
+        side TEXT,
+        source TEXT NOT NULL CHECK (source IN ('live', 'review')),
+        video TEXT,
+        started_at TEXT NOT NULL,  -- ISO-8601 UTC, e.g. 2025-01-31T18:04:05.250000Z
+        duration_s REAL NOT NULL CHECK (duration_s >= 0),
+        summary_json TEXT NOT NULL,
+        CHECK ((kind = 'stretch') = (stretch_id IS NOT NULL))
+    );
+    CREATE INDEX sessions_by_start ON sessions (started_at);
+    CREATE TABLE segments (
+        session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        start_s REAL NOT NULL,
+        end_s REAL NOT NULL CHECK (end_s >= start_s),
+        label TEXT NOT NULL
+    );
+    CREATE INDEX segments_by_session ON segments (session_id, start_s);
+    """,
+    # 2: the numbers trends add up, copied out of the summary so a trend is one indexed query
+    # instead of parsing every summary. Only JSON numbers count (json_type), as in
+    # `_numbers_from_summary`; a stretch summary says good_form_s, a posture summary good_s.
+    """
+    ALTER TABLE sessions ADD COLUMN good_s REAL;
+    ALTER TABLE sessions ADD COLUMN bad_s REAL;
+    ALTER TABLE sessions ADD COLUMN reps INTEGER;
+    UPDATE sessions SET
+        good_s = CASE
+            WHEN json_type(summary_json, '$.good_form_s') IN ('integer', 'real')
+                THEN json_extract(summary_json, '$.good_form_s')
+            WHEN json_type(summary_json, '$.good_s') IN ('integer', 'real')
+                THEN json_extract(summary_json, '$.good_s')
+        END,
+        bad_s = CASE
+            WHEN json_type(summary_json, '$.bad_s') IN ('integer', 'real')
+                THEN json_extract(summary_json, '$.bad_s')
+        END,
+        reps = CASE
+            WHEN json_type(summary_json, '$.reps') = 'integer'
+                THEN json_extract(summary_json, '$.reps')
+        END
+    WHERE json_valid(summary_json);
+    CREATE INDEX sessions_by_kind_start ON sessions (kind, started_at);
+    """,
+]
+
+#: The schema version this code reads and writes.
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def data_dir() -> Path:
+    """Where posecheck keeps its data: $POSECHECK_DATA_DIR, else $XDG_DATA_HOME/posecheck,
+    else ~/.local/share/posecheck."""
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
+    return base / "posecheck"
+
+
+def default_path() -> Path:
+    """The history database used when no path is given."""
+    return data_dir() / DB_NAME
+
+
+def _number(value: Any) -> float | None:
+    # JSON true/false are not numbers here, as json_type does not call them numbers either.
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def _numbers_from_summary(
+    summary: Mapping[str, Any],
+) -> tuple[float | None, float | None, int | None]:
+    """(good_s, bad_s, reps) as migration 2 derives them from a stored summary."""
+    good = _number(summary.get("good_form_s"))
+    if good is None:
+        good = _number(summary.get("good_s"))
+    reps = summary.get("reps")
+    return (
+        good,
+        _number(summary.get("bad_s")),
+        reps if isinstance(reps, int) and not isinstance(reps, bool) else None,
+    )
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+@dataclass(frozen=True)
+class SegmentRecord:
+    """A stretch of a session in one phase ("setting up", "holding", "bad", ...), in seconds."""
+
+    start_s: float
+    end_s: float
+    label: str
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.start_s) and math.isfinite(self.end_s)):
+            raise ValueError(f"segment times must be finite, got {self.start_s}..{self.end_s}")
+        if self.end_s < self.start_s:
+            raise ValueError(f"a segment cannot end before it starts: {self.start_s}..{self.end_s}")
+        object.__setattr__(self, "start_s", float(self.start_s))
+        object.__setattr__(self, "end_s", float(self.end_s))
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One session as the history keeps it (the columns of `sessions` plus its segments).
+
+    kind: "stretch" (stretch_id required) or "posture" (no stretch_id).
+    source: "live" (camera) or "review" (a recorded video, named in `video`).
+    started_at: a timezone-aware moment; kept in UTC.
+    summary: the session summary (JSON-serialisable); copied, so later changes to the
+        caller's dict do not reach the record.
+    good_s, bad_s, reps: the trend numbers; when None they are taken from the summary
+        (good_form_s or good_s, bad_s, reps), the same rule migration 2 used.
+    id: set on records read from the store; `save_session` ignores it and adds a new session.
+    """
+
+    kind: str
+    started_at: datetime
+    duration_s: float
+    summary: dict[str, Any] = field(default_factory=dict)
+    stretch_id: str | None = None
+    side: str | None = None
+    source: str = "review"
+    video: str | None = None
+    segments: tuple[SegmentRecord, ...] = ()
+    good_s: float | None = None
+    bad_s: float | None = None
+    reps: int | None = None
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {list(KINDS)}, got {self.kind!r}")
+        if self.source not in SOURCES:
+            raise ValueError(f"source must be one of {list(SOURCES)}, got {self.source!r}")
+        if self.kind == "stretch" and not self.stretch_id:
+            raise ValueError("a stretch session needs its stretch_id")
+        if self.kind == "posture" and self.stretch_id is not None:
+            raise ValueError(f"a posture session has no stretch_id, got {self.stretch_id!r}")
+        if not isinstance(self.started_at, datetime) or self.started_at.utcoffset() is None:
+            raise ValueError(
+                f"started_at must be a timezone-aware datetime, got {self.started_at!r} "
+                "(use datetime.now(UTC))"
+            )
+        set_(self, "started_at", self.started_at.astimezone(UTC))
+        if not (math.isfinite(self.duration_s) and self.duration_s >= 0):
+            raise ValueError(f"duration_s must be 0 or more, got {self.duration_s}")
+        set_(self, "duration_s", float(self.duration_s))
+        try:
+            # A round trip both checks that the summary can be stored and detaches the copy.
+            summary = json.loads(json.dumps(dict(self.summary), allow_nan=False))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"summary must be JSON-serialisable ({exc})") from None
+        set_(self, "summary", summary)
+        segments = tuple(self.segments)
+        if not all(isinstance(s, SegmentRecord) for s in segments):
+            raise ValueError("segments must be SegmentRecord values")
+        set_(self, "segments", segments)
+        good, bad, reps = _numbers_from_summary(summary)
+        for name, derived in (("good_s", good), ("bad_s", bad), ("reps", reps)):
+            if getattr(self, name) is None:
+                set_(self, name, derived)
+
+    @classmethod
+    def from_summary(
+        cls,
+        summary: Mapping[str, Any],
+        *,
+        kind: str,
+        started_at: datetime,
+        stretch_id: str | None = None,
+        side: str | None = None,
+        source: str = "review",
+        video: str | None = None,
+    ) -> SessionRecord:
+        """A record from a session summary (`duration_s` and `segments` with `phase` labels)."""
+        segments = tuple(
+            SegmentRecord(float(s["start_s"]), float(s["end_s"]), str(s["phase"]))
+            for s in summary.get("segments", ())
+        )
+        return cls(
+            kind=kind,
+            started_at=started_at,
+            duration_s=float(summary.get("duration_s", 0.0)),
+            summary=dict(summary),
+            stretch_id=stretch_id,
+            side=side,
+            source=source,
+            video=video,
+            segments=segments,
+        )
+
+
+@dataclass(frozen=True)
+class StretchDay:
+    """Good-form hold time for one stretch on one day, over all its sessions that day."""
+
+    day: date
+    stretch_id: str
+    hold_s: float
+    sessions: int
+
+
+@dataclass(frozen=True)
+class PostureDay:
+    """Posture time on one day; slouch_share = bad / (good + bad), None with no time judged."""
+
+    day: date
+    good_s: float
+    bad_s: float
+    slouch_share: float | None
+    sessions: int
+
+
+@dataclass(frozen=True)
+class Trends:
+    """Per-day totals, oldest day first."""
+
+    stretches: tuple[StretchDay, ...]
+    posture: tuple[PostureDay, ...]
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of an SQL script, one at a time.
+
+    `executescript` would commit the migration's transaction before running, so scripts are
+    split here; `sqlite3.complete_statement` knows about semicolons inside strings.
+    """
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip():
+                yield pending.strip()
+            pending = ""
+    if pending.strip():
+        yield pending.strip()
+
+
+_SESSION_COLUMNS = (
+    "id, kind, stretch_id, side, source, video, started_at, duration_s, summary_json, "
+    "good_s, bad_s, reps"
+)
+
+
+class Store:
+    """An open history database (use `open_store`). Safe to share between threads."""
+
+    def __init__(self, path: str | Path, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> None:
+        if not busy_timeout_s >= 0:
+            raise ValueError(f"busy_timeout_s must be 0 or more, got {busy_timeout_s}")
+        self.path = Path(path).expanduser()
+        self.busy_timeout_s = busy_timeout_s
+        # One connection serves every thread (Streamlit reruns on different threads); the lock
+        # keeps one transaction at a time on it.
+        self._lock = threading.RLock()
+        opening = "the history could not be opened"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"Cannot create the folder {self.path.parent} for the history database "
+                f"({exc.strerror or exc}); set {DATA_DIR_ENV} to a folder you can write."
+            ) from exc
+        if self.path.is_dir():
+            raise StoreError(f"The history database {self.path} is a folder, not a file.")
+        with self._errors(opening):
+            # isolation_level=None: transactions are begun and ended here, explicitly.
+            self._conn: sqlite3.Connection | None = sqlite3.connect(
+                self.path,
+                timeout=busy_timeout_s,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        try:
+            with self._errors(opening):
+                conn = self._connection()
+                conn.execute("PRAGMA foreign_keys = ON")
+                # Reading the header first tells a damaged or foreign file from a locked one.
+                version = self._user_version()
+                if version > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"The history database {self.path} was written by a newer posecheck "
+                        f"(schema {version}, this one reads up to {SCHEMA_VERSION}); "
+                        "upgrade posecheck to use it."
+                    )
+                # Checked before anything is written: another program's file stays untouched.
+                tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+                if version == 0 and tables:
+                    raise StoreError(
+                        f"{self.path} is an SQLite database of another program, not a posecheck "
+                        f"history; choose another file or set {DATA_DIR_ENV} to another folder."
+                    )
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise StoreError(
+                        f"The history database {self.path} cannot use write-ahead logging "
+                        f"(it is in {mode} mode); keep it on a local disk."
+                    )
+                self._migrate()
+        except BaseException:
+            self.close()
+            raise
+
+    # --- plumbing ------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise RuntimeError("this Store is closed")
+        return self._conn
+
+    def _user_version(self) -> int:
+        return int(self._connection().execute("PRAGMA user_version").fetchone()[0])
+
+    @property
+    def schema_version(self) -> int:
+        with self._lock, self._errors("the history could not be read"):
+            return self._user_version()
+
+    def _error(self, exc: sqlite3.Error, outcome: str) -> StoreError:
+        """One sentence for the user: what is wrong with the database and what did not happen."""
+        code = getattr(exc, "sqlite_errorcode", None)
+        primary = code & 0xFF if isinstance(code, int) else None
+        path = self.path
+        where = f"set {DATA_DIR_ENV} to a folder you can write"
+        if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return StoreError(
+                f"The history database {path} is locked by another program (waited "
+                f"{self.busy_timeout_s:g} s), so {outcome}; close other posecheck windows "
+                "and try again."
+            )
+        if primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM):
+            return StoreError(
+                f"The history database {path} is read-only, so {outcome}; "
+                f"make it writable or {where}."
+            )
+        if primary == sqlite3.SQLITE_CANTOPEN:
+            return StoreError(
+                f"Cannot open the history database {path}, so {outcome}; "
+                f"check that its folder is writable or {where}."
+            )
+        if primary in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+            return StoreError(
+                f"{path} is not a posecheck history database or it is damaged, so {outcome}; "
+                "move it aside and posecheck will start a new history."
+            )
+        if primary == sqlite3.SQLITE_FULL:
+            return StoreError(f"The disk holding {path} is full, so {outcome}.")
+        return StoreError(f"The history database {path} failed ({exc}), so {outcome}.")
+
+    @contextlib.contextmanager
+    def _errors(self, outcome: str) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise self._error(exc, outcome) from exc
+
+    @contextlib.contextmanager
+    def _transaction(self, begin: str = "BEGIN IMMEDIATE") -> Iterator[sqlite3.Connection]:
+        """All or nothing: commit when the block ends, roll back if anything escapes it.
+
+        Writers begin IMMEDIATE: they take the write lock at the start (waiting up to the busy
+        timeout) rather than failing halfway through on a lock they cannot upgrade.
+        """
+        conn = self._connection()
+        conn.execute(begin)
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                # The original error is the one worth reporting.
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            raise
+
+    def _migrate(self) -> None:
+        if self._user_version() == SCHEMA_VERSION:
+            return
+        with self._transaction() as conn:
+            # Another process may have upgraded it while this one waited for the lock.
+            version = self._user_version()
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in _statements(script):
+                    conn.execute(statement)
+                # user_version lives in the database header, inside this same transaction.
+                conn.execute(f"PRAGMA user_version = {number:d}")
+
+    # --- sessions ------------------------------------------------------------------------
+
+    def save_session(self, session: SessionRecord) -> int:
+        """Add `session` with its segments in one transaction and return its new id.
+
+        Raises `StoreError` (nothing written) when the database is locked past the busy timeout,
+        read-only or damaged; the caller still holds the record and can retry or export it.
+        """
+        row = (
+            session.kind,
+            session.stretch_id,
+            session.side,
+            session.source,
+            session.video,
+            _utc_text(session.started_at),
+            session.duration_s,
+            json.dumps(session.summary, allow_nan=False, sort_keys=True),
+            session.good_s,
+            session.bad_s,
+            session.reps,
+        )
+        with self._lock, self._errors("the session was not saved"), self._transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO sessions (kind, stretch_id, side, source, video, started_at, "
+                "duration_s, summary_json, good_s, bad_s, reps) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            session_id = cursor.lastrowid
+            assert session_id is not None
+            conn.executemany(
+                "INSERT INTO segments (session_id, start_s, end_s, label) VALUES (?, ?, ?, ?)",
+                [(session_id, s.start_s, s.end_s, s.label) for s in session.segments],
+            )
+        return session_id
+
+    def _records(self, where: str, params: Sequence[Any]) -> list[SessionRecord]:
+        """Sessions matching `where` (newest first) with their segments, from one snapshot."""
+        selected = f"SELECT id FROM sessions {where}"
+        with self._transaction("BEGIN") as conn:
+            rows = conn.execute(
+                f"SELECT {_SESSION_COLUMNS} FROM sessions {where}", params
+            ).fetchall()
+            segments: dict[int, list[SegmentRecord]] = {}
+            for session_id, start, end, label in conn.execute(
+                f"SELECT session_id, start_s, end_s, label FROM segments "
+                f"WHERE session_id IN ({selected}) ORDER BY session_id, start_s, rowid",
+                params,
+            ):
+                segments.setdefault(session_id, []).append(SegmentRecord(start, end, label))
+        return [self._record(row, segments.get(row[0], [])) for row in rows]
+
+    def _record(self, row: Sequence[Any], segments: list[SegmentRecord]) -> SessionRecord:
+        (
+            session_id,
+            kind,
+            stretch_id,
+            side,
+            source,
+            video,
+            started_at,
+            duration_s,
+            summary_json,
+            good_s,
+            bad_s,
+            reps,
+        ) = row
+        try:
+            summary = json.loads(summary_json)
+            started = datetime.fromisoformat(started_at)
+            if started.utcoffset() is None:
+                started = started.replace(tzinfo=UTC)
+            return SessionRecord(
+                id=session_id,
+                kind=kind,
+                stretch_id=stretch_id,
+                side=side,
+                source=source,
+                video=video,
+                started_at=started,
+                duration_s=duration_s,
+                summary=summary if isinstance(summary, dict) else {},
+                segments=tuple(segments),
+                good_s=good_s,
+                bad_s=bad_s,
+                reps=reps,
+            )
+        except (TypeError, ValueError) as exc:
+            raise StoreError(
+                f"Session {session_id} in the history database {self.path} is damaged ({exc})."
+            ) from exc
+
+    def get_session(self, session_id: int) -> SessionRecord | None:
+        """The session with this id, or None if there is none."""
+        with self._lock, self._errors("the session could not be read"):
+            found = self._records("WHERE id = ?", (session_id,))
+        return found[0] if found else None
+
+    def list_sessions(self, limit: int | None = None) -> list[SessionRecord]:
+        """Sessions newest first (by start time), at most `limit` of them."""
+        if limit is not None and limit < 0:
+            raise ValueError(f"limit must be 0 or more, got {limit}")
+        # LIMIT -1 is SQLite's "no limit".
+        with self._lock, self._errors("the history could not be read"):
+            return self._records(
+                "ORDER BY started_at DESC, id DESC LIMIT ?", (-1 if limit is None else limit,)
+            )
+
+    def delete_session(self, session_id: int) -> bool:
+        """Remove a session and its segments; False if there was no such session."""
+        with self._lock, self._errors("the session was not deleted"), self._transaction() as conn:
+            # Segments go with it: ON DELETE CASCADE, with foreign keys on for this connection.
+            deleted = conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount
+        return deleted > 0
+
+    def trends(self, *, local_days: bool = False) -> Trends:
+        """Per-day totals: good-form hold time per stretch, and posture good/bad time.
+
+        Days are calendar days of `started_at` in UTC, or with `local_days` in this computer's
+        time zone. A session counts wholly on the day it started.
+        """
+        day = "date(started_at, 'localtime')" if local_days else "date(started_at)"
+        reading = self._errors("the trends could not be read")
+        with self._lock, reading, self._transaction("BEGIN") as conn:
+            stretch_rows = conn.execute(
+                f"SELECT {day} AS day, stretch_id, TOTAL(good_s), COUNT(*) FROM sessions "
+                "WHERE kind = 'stretch' GROUP BY day, stretch_id ORDER BY day, stretch_id"
+            ).fetchall()
+            posture_rows = conn.execute(
+                f"SELECT {day} AS day, TOTAL(good_s), TOTAL(bad_s), COUNT(*) FROM sessions "
+                "WHERE kind = 'posture' GROUP BY day ORDER BY day"
+            ).fetchall()
+        stretches = tuple(
+            StretchDay(date.fromisoformat(d), stretch_id, hold, count)
+            for d, stretch_id, hold, count in stretch_rows
+        )
+        posture = tuple(
+            PostureDay(
+                date.fromisoformat(d),
+                good,
+                bad,
+                bad / (good + bad) if good + bad > 0 else None,
+                count,
+            )
+            for d, good, bad, count in posture_rows
+        )
+        return Trends(stretches, posture)
+
+    # --- lifetime ------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the database (the WAL is checkpointed into it); safe to call twice."""
+        with self._lock:
+            conn, self._conn = getattr(self, "_conn", None), None
+            if conn is not None:
+                conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_store(
+    path: str | Path | None = None, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S
+) -> Store:
+    """Open (creating and upgrading as needed) the history at `path`, default `default_path()`.
+
+    Raises `StoreError` with one sentence when the location is unwritable, the file is locked
+    past `busy_timeout_s`, damaged, not a history database, or from a newer posecheck.
+    """
+    return Store(default_path() if path is None else path, busy_timeout_s=busy_timeout_s)
