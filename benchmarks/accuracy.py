@@ -1,5 +1,6 @@
 """The accuracy table: does `check` recognise each stretch on real media, reject other poses,
-and agree with the form judged by eye? Writes docs/ACCURACY.md and docs/accuracy.json.
+and agree with the form judged by eye? Does `posture` tell upright from slouched, hunched,
+craned and reclined sitting? Writes docs/ACCURACY.md and docs/accuracy.json.
 
     .venv/bin/python -m benchmarks.accuracy            # from the committed landmark fixtures
     .venv/bin/python -m benchmarks.accuracy --media    # re-detect every file in ../shared/media
@@ -21,6 +22,7 @@ from typing import Any
 
 from posecheck.estimator import Estimator
 from posecheck.pose import Pose
+from posecheck.posture import CALIBRATE_CUE, Judgement, assess, calibrate
 from posecheck.rules import evaluate
 from posecheck.settings import PROJECT_ROOT
 from posecheck.specs import catalog
@@ -165,7 +167,9 @@ def _mark(ok: bool) -> str:
     return "yes" if ok else "**NO**"
 
 
-def markdown(outcomes: list[Outcome], source: str) -> str:
+def markdown(
+    outcomes: list[Outcome], source: str, posture: list[PostureOutcome] | None = None
+) -> str:
     rows = summary(outcomes)
     lines = [
         "# Accuracy",
@@ -200,7 +204,122 @@ def markdown(outcomes: list[Outcome], source: str) -> str:
         form_ok = ("yes" if o.form_ok else "no") if o.in_position else ""
         lines.append(f"| `{o.case.stretch}` | {o.case.source}{sub} | {expected} | {got} | "
                      f"{_mark(o.position_right)} | {form} | {form_ok} |")
+    if posture is not None:
+        lines += posture_markdown(posture)
     return "\n".join(lines) + "\n"
+
+
+# --- desk posture -------------------------------------------------------------------------
+
+#: The problem each posture label means.
+LABEL_PROBLEM = {"slouched": "slouched", "forward-head": "forward head", "reclined": "reclined"}
+#: The same man, same room and camera: his upright photo is the baseline for the others.
+SAME_MAN = ("side_upright_chair_man", ("side_upright_chair_man", "side_hunchback_desk_man",
+                                       "side_recline_man"))
+POSTURE_ROWS = {
+    "upright": "upright, side view: judged good",
+    "bad": "slouched / forward head / reclined, side view: judged bad",
+    "problem": "... and the labelled problem named",
+    "front": "front view without a baseline: says it needs calibration",
+    "calibrated": "calibrated on the same man's upright photo: right verdict",
+}
+
+
+@dataclass(frozen=True)
+class PostureCase:
+    fixture: str
+    source: str
+    expected: str  # "upright" | "slouched" | "forward-head" | "reclined"
+    calibrated: bool = False
+
+
+@dataclass(frozen=True)
+class PostureOutcome:
+    case: PostureCase
+    judgement: Judgement
+
+    @property
+    def row(self) -> str:
+        if self.case.calibrated:
+            return "calibrated"
+        if self.judgement.view != "side":
+            return "front"
+        return "upright" if self.case.expected == "upright" else "bad"
+
+    @property
+    def right(self) -> bool:
+        j = self.judgement
+        if self.row == "front":
+            return j.status.value == "unknown" and CALIBRATE_CUE in j.cues
+        if self.case.expected == "upright":
+            return j.status.value == "good"
+        return j.status.value == "bad"
+
+    @property
+    def problem_named(self) -> bool:
+        return LABEL_PROBLEM.get(self.case.expected, "") in self.judgement.problems
+
+
+def posture_cases() -> Iterator[PostureCase]:
+    for name, info in examples().items():
+        if info.get("kind") == "posture" and info["expected"] != "unclear":
+            yield PostureCase(name, _source(name), info["expected"])
+    for name in SAME_MAN[1]:
+        yield PostureCase(name, _source(name), examples()[name]["expected"], calibrated=True)
+
+
+def run_posture(load: Callable[[str], Pose | None] = fixture_pose) -> list[PostureOutcome]:
+    poses: dict[str, Pose | None] = {}
+
+    def pose(name: str) -> Pose | None:
+        if name not in poses:
+            poses[name] = load(name)
+        return poses[name]
+
+    reference = pose(SAME_MAN[0])
+    baseline = calibrate([reference]) if reference is not None else None
+    return [
+        PostureOutcome(case, assess(pose(case.fixture), baseline if case.calibrated else None))
+        for case in posture_cases()
+    ]
+
+
+def posture_summary(outcomes: list[PostureOutcome]) -> dict[str, dict[str, int]]:
+    rows: dict[str, dict[str, int]] = {}
+    for key in POSTURE_ROWS:
+        if key == "problem":
+            mine = [o for o in outcomes if o.row == "bad" and o.right]
+            rows[key] = {"agree": sum(o.problem_named for o in mine), "cases": len(mine)}
+        else:
+            mine = [o for o in outcomes if o.row == key]
+            rows[key] = {"agree": sum(o.right for o in mine), "cases": len(mine)}
+    return rows
+
+
+def posture_markdown(outcomes: list[PostureOutcome]) -> list[str]:
+    rows = posture_summary(outcomes)
+    lines = [
+        "",
+        "## Desk posture",
+        "",
+        "`posecheck posture` on the photos labelled by eye in `examples.toml` (kind = posture;",
+        "those labelled *unclear* are left out). Without a baseline only the side view's",
+        "absolute rules judge; a front view must ask for calibration rather than guess.",
+        "",
+        "| check | agrees |",
+        "|---|---:|",
+    ]
+    for key, label in POSTURE_ROWS.items():
+        lines.append(f"| {label} | {rows[key]['agree']}/{rows[key]['cases']} |")
+    lines += ["", "| media | labelled | baseline | view | status | problems | right |",
+              "|---|---|---|---|---|---|---|"]
+    for o in outcomes:
+        j = o.judgement
+        lines.append(
+            f"| {o.case.source} | {o.case.expected} | {'yes' if o.case.calibrated else 'no'} | "
+            f"{j.view or ''} | {j.status.value} | {', '.join(j.problems)} | {_mark(o.right)} |"
+        )
+    return lines
 
 
 def main() -> None:
@@ -210,16 +329,22 @@ def main() -> None:
     args = parser.parse_args()
     if args.media:
         with Estimator() as estimator:
-            outcomes = run(media_pose_loader(estimator))
+            loader = media_pose_loader(estimator)
+            outcomes = run(loader)
+            posture = run_posture(loader)
     else:
         outcomes = run(fixture_pose)
+        posture = run_posture(fixture_pose)
     source = ("on the shared media (landmarks detected afresh)" if args.media
               else "on the committed landmark fixtures derived from the shared media")
-    (DOCS / "ACCURACY.md").write_text(markdown(outcomes, source))
-    BASELINE.write_text(json.dumps(summary(outcomes), indent=1) + "\n")
+    (DOCS / "ACCURACY.md").write_text(markdown(outcomes, source, posture))
+    table: dict[str, Any] = {**summary(outcomes), "posture": posture_summary(posture)}
+    BASELINE.write_text(json.dumps(table, indent=1) + "\n")
     for spec_id, r in summary(outcomes).items():
         print(f"{spec_id:<22} recognised {r['recognised']}/{r['positives']}  rejected "
               f"{r['rejected']}/{r['negatives']}  form {r['form_agrees']}/{r['form_judged']}")
+    for key, row in posture_summary(posture).items():
+        print(f"posture {key:<14} {row['agree']}/{row['cases']}")
 
 
 if __name__ == "__main__":

@@ -91,6 +91,8 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_model_option(live)
     live.set_defaults(run=_run_live)
 
+    _add_posture_commands(commands)
+
     app = commands.add_parser(
         "app", help="start the Streamlit app", description="Start the Streamlit app on localhost."
     )
@@ -241,6 +243,193 @@ def _run_live(args: argparse.Namespace) -> int:
 
     spec = get_stretch(args.stretch)
     return run_live(spec, args.side, args.camera, _estimator_settings(args))
+
+
+def _add_posture_commands(commands: Any) -> None:
+    posture = commands.add_parser(
+        "posture",
+        help="judge the desk posture in a photo",
+        description="Judge the sitting (or standing) posture in a photo: good, bad or unknown, "
+        "with the problems and what to change. From the side it judges without a baseline; "
+        "from the front it needs one.",
+    )
+    posture.add_argument("image", type=Path, help="a photo (JPEG, PNG, WebP, ...)")
+    baseline = posture.add_mutually_exclusive_group()
+    baseline.add_argument(
+        "--baseline",
+        metavar="IMAGE_OR_FILE",
+        type=Path,
+        help="the user's upright baseline: a profile .json file, or a photo of them upright",
+    )
+    baseline.add_argument("--profile", metavar="NAME", help="use a saved camera profile")
+    posture.add_argument("--view", choices=("side", "front"), help="override view detection")
+    posture.add_argument("--json", action="store_true", help="print the result as JSON")
+    _add_model_option(posture)
+    posture.set_defaults(run=_run_posture)
+
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="record your upright posture into a camera profile",
+        description="Record your upright sitting posture (a few seconds from a camera, or "
+        "photos) as the baseline of a camera profile. Run it again any time to recalibrate.",
+    )
+    calibrate.add_argument(
+        "images", nargs="*", type=Path, metavar="IMAGE", help="photos of you sitting upright"
+    )
+    calibrate.add_argument(
+        "--camera", type=int, metavar="N", help="record from camera N instead of photos"
+    )
+    calibrate.add_argument("--profile", default="default", metavar="NAME", help="(default)")
+    calibrate.add_argument("--view", choices=("side", "front"), help="override view detection")
+    calibrate.add_argument(
+        "--seconds", type=float, metavar="S", help="how long to record from the camera"
+    )
+    calibrate.add_argument("--json", action="store_true", help="print the profile as JSON")
+    _add_model_option(calibrate)
+    calibrate.set_defaults(run=_run_calibrate)
+
+    monitor = commands.add_parser(
+        "monitor",
+        help="watch your desk posture from a local webcam in a window",
+        description="Watch your desk posture from a local webcam in an OpenCV window: status, "
+        "the live boundaries, an alert sound after a lasting slouch, statistics on exit "
+        "(press q or Esc to stop).",
+    )
+    monitor.add_argument("--camera", type=int, default=0, metavar="N", help="camera index (0)")
+    monitor.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="camera profile with your baseline (default: 'default' if it exists)",
+    )
+    monitor.add_argument("--view", choices=("side", "front"), help="override view detection")
+    monitor.add_argument(
+        "--alert-after", type=float, metavar="S", help="seconds of bad posture before an alert"
+    )
+    monitor.add_argument(
+        "--break-after", type=float, metavar="MIN", help="seated minutes before a break"
+    )
+    monitor.add_argument("--no-sound", action="store_true", help="alert without the bell")
+    _add_model_option(monitor)
+    monitor.set_defaults(run=_run_monitor)
+
+
+def _detect_pose(image_path: Path, args: argparse.Namespace) -> Any:
+    from posecheck.estimator import Estimator, quiet_native_logs
+    from posecheck.images import read_image
+
+    image = read_image(image_path)
+    with quiet_native_logs(), Estimator(settings=_estimator_settings(args)) as estimator:
+        return estimator.process(image)
+
+
+def _baseline_from(path: Path, args: argparse.Namespace) -> Any:
+    """A profile .json file, or a photo of the user upright (calibrated from that one image)."""
+    from posecheck.posture import calibrate
+    from posecheck.profiles import load_baseline_file
+
+    if path.suffix.lower() == ".json":
+        return load_baseline_file(path)
+    if not path.is_file():
+        raise InputError(f"The baseline {path} does not exist.")
+    pose = _detect_pose(path, args)
+    if pose is None:
+        raise InputError(f"Nobody found in the baseline photo {path}.")
+    return calibrate([pose], view=args.view)
+
+
+def _run_posture(args: argparse.Namespace) -> int:
+    from posecheck.posture import assess
+    from posecheck.profiles import load_profile
+
+    baseline = None
+    if args.baseline is not None:
+        baseline = _baseline_from(args.baseline, args)
+    elif args.profile is not None:
+        baseline = load_profile(args.profile)
+    pose = _detect_pose(args.image, args)
+    judgement = assess(pose, baseline, view=args.view)
+    if args.json:
+        print(json.dumps(judgement.to_json()))
+        return 0
+    if not judgement.person:
+        print(f"{args.image}: nobody found.")
+        return 0
+    calibrated = "calibrated" if judgement.calibrated else "no baseline"
+    problems = f": {', '.join(judgement.problems)}" if judgement.problems else ""
+    print(f"{args.image}: {judgement.status.value}{problems} ({judgement.view} view, {calibrated})")
+    for name, value in judgement.metrics.items():
+        shown = "-" if value is None else f"{value:.3g}"
+        print(f"  {name:<16}{shown:>8}")
+    for cue in judgement.cues:
+        print(f"  -> {cue}")
+    return 0
+
+
+def _run_calibrate(args: argparse.Namespace) -> int:
+    from posecheck.posture import calibrate
+    from posecheck.profiles import profile_path, save_profile
+
+    profile_path(args.profile)  # a bad name fails before any recording
+    if args.camera is not None and args.images:
+        raise InputError("Give either --camera or photos to calibrate from, not both.")
+    if args.camera is None and not args.images:
+        raise InputError("Give photos of you sitting upright, or --camera N to record.")
+    if args.seconds is not None and args.seconds <= 0:
+        raise InputError("--seconds must be above 0.")
+    if args.camera is not None:
+        from posecheck.monitor import record_calibration
+
+        baseline = record_calibration(
+            args.camera, _estimator_settings(args), seconds=args.seconds, view=args.view
+        )
+    else:
+        from posecheck.estimator import Estimator, quiet_native_logs
+        from posecheck.images import read_image
+
+        images = [read_image(path) for path in args.images]
+        with quiet_native_logs(), Estimator(settings=_estimator_settings(args)) as estimator:
+            poses = [estimator.process(image) for image in images]
+        baseline = calibrate(poses, view=args.view)
+    path = save_profile(args.profile, baseline, camera=args.camera)
+    if args.json:
+        print(json.dumps({"profile": args.profile, "path": str(path), **baseline.to_json()}))
+        return 0
+    values = ", ".join(f"{k.replace('_', ' ')} {v:.3g}" for k, v in baseline.metrics.items())
+    print(
+        f"Saved profile {args.profile!r} ({baseline.view} view, {baseline.frames} frame(s)) "
+        f"to {path}: {values}."
+    )
+    for warning in baseline.warnings:
+        print(f"  note: {warning}")
+    return 0
+
+
+def _run_monitor(args: argparse.Namespace) -> int:
+    from posecheck.monitor import run_monitor
+    from posecheck.profiles import DEFAULT_PROFILE, load_profile, profile_path
+    from posecheck.specs.posture import posture_spec
+
+    if args.profile is not None:
+        baseline = load_profile(args.profile)
+    elif profile_path(DEFAULT_PROFILE).is_file():
+        baseline = load_profile(DEFAULT_PROFILE)
+    else:
+        baseline = None
+    for name in ("alert_after", "break_after"):
+        value = getattr(args, name)
+        if value is not None and value <= 0:
+            raise InputError(f"--{name.replace('_', '-')} must be above 0.")
+    settings = posture_spec().settings.overlay(
+        alert_after_s=args.alert_after, break_after_min=args.break_after
+    )
+    return run_monitor(
+        args.camera,
+        _estimator_settings(args),
+        baseline=baseline,
+        view=args.view,
+        settings=settings,
+        sound=not args.no_sound,
+    )
 
 
 def _print_landmark_summary(path: Path, pose: Any) -> None:

@@ -1,0 +1,171 @@
+"""The `posecheck monitor` loop and camera calibration, run without a camera or a screen: a
+stub camera and a stub estimator feed real fixture poses, and the window is replaced by a
+function (layer: stub tracks). The missing-display path is the real check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pytest
+
+from posecheck.errors import InputError
+from posecheck.monitor import (
+    NO_DISPLAY,
+    PostureAnnotator,
+    format_summary,
+    has_display,
+    record_calibration,
+    run_monitor,
+)
+from posecheck.pose import Pose
+from posecheck.posture import CalibrationError, PostureMonitor, calibrate
+from posecheck.settings import EstimatorSettings
+from tests.conftest import fixture_pose
+from tests.test_posture import slouched
+
+
+class StubCamera:
+    def __init__(self, frames: int) -> None:
+        self.left = frames
+        self.released = False
+
+    def read(self) -> tuple[bool, Any]:
+        if self.left <= 0:
+            return False, None
+        self.left -= 1
+        return True, np.zeros((240, 320, 3), np.uint8)
+
+    def release(self) -> None:
+        self.released = True
+
+
+class StubEstimator:
+    """Returns the planned poses one per frame."""
+
+    def __init__(self, poses: list[Pose | None]) -> None:
+        self.poses = iter(poses)
+
+    def process(self, frame: Any, timestamp_ms: int | None = None) -> Pose | None:
+        return next(self.poses)
+
+
+def stub_factory(poses: list[Pose | None]) -> Any:
+    @contextmanager
+    def make(settings: EstimatorSettings) -> Iterator[StubEstimator]:
+        yield StubEstimator(poses)
+
+    return make
+
+
+def clock_at(fps: float) -> Any:
+    ticks = iter(np.arange(0, 10_000, 1 / fps))
+    return lambda: float(next(ticks))
+
+
+@pytest.fixture
+def upright() -> Pose:
+    return fixture_pose("side_upright_chair_man")
+
+
+def test_monitor_loop_alerts_once_and_prints_statistics(
+    upright: Pose, capsys: pytest.CaptureFixture[str]
+) -> None:
+    poses = [upright] * 30 + [slouched(upright)] * 150 + [upright] * 30
+    camera = StubCamera(len(poses))
+    shown: list[np.ndarray] = []
+    bells: list[int] = []
+    status = run_monitor(
+        0,
+        EstimatorSettings(),
+        camera_factory=lambda i: camera,
+        estimator_factory=stub_factory(poses),
+        show=lambda frame: shown.append(frame) is None,
+        clock=clock_at(10),
+        bell=lambda: bells.append(1),
+    )
+    assert status == 0
+    assert len(shown) == len(poses) and shown[0].shape == (240, 320, 3)
+    assert bells == [1]
+    assert camera.released
+    out = capsys.readouterr()
+    assert "1 alert(s)" in out.out and "longest bad stretch 15 s" in out.out
+    assert "no baseline" in out.err
+
+
+def test_monitor_stops_when_the_window_is_closed(upright: Pose) -> None:
+    camera = StubCamera(100)
+    shown = []
+    run_monitor(
+        0,
+        EstimatorSettings(),
+        baseline=calibrate([upright]),
+        camera_factory=lambda i: camera,
+        estimator_factory=stub_factory([upright] * 100),
+        show=lambda frame: len(shown) < 5 and shown.append(frame) is None,
+        clock=clock_at(10),
+    )
+    assert len(shown) == 5 and camera.released
+
+
+def test_no_display_is_one_sentence_and_releases_the_camera() -> None:
+    camera = StubCamera(10)
+    with pytest.raises(InputError) as error:
+        run_monitor(
+            0,
+            EstimatorSettings(),
+            camera_factory=lambda i: camera,
+            estimator_factory=stub_factory([]),
+            display=lambda: False,
+        )
+    assert str(error.value) == NO_DISPLAY
+    assert camera.released
+
+
+def test_this_machine_has_no_display_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    assert has_display() is False
+
+
+def test_camera_calibration_records_a_baseline(upright: Pose) -> None:
+    frames: list[Pose | None] = [upright] * 40
+    shown = []
+    baseline = record_calibration(
+        0,
+        EstimatorSettings(),
+        seconds=2.95,
+        camera_factory=lambda i: StubCamera(40),
+        estimator_factory=stub_factory(frames),
+        show=lambda frame: shown.append(frame) is None,
+        clock=clock_at(10),
+    )
+    # Frames at 0.1 .. 3.0 s: the one past 2.95 s ends the recording and is kept.
+    assert baseline.view == "side" and baseline.frames == 30
+    assert len(shown) == 29
+
+
+def test_camera_calibration_refuses_an_empty_chair(upright: Pose) -> None:
+    frames: list[Pose | None] = [upright] * 5 + [None] * 35
+    with pytest.raises(CalibrationError, match="frames showed a person"):
+        record_calibration(
+            0,
+            EstimatorSettings(),
+            seconds=3,
+            camera_factory=lambda i: StubCamera(40),
+            estimator_factory=stub_factory(frames),
+            show=lambda frame: True,
+            clock=clock_at(10),
+        )
+
+
+def test_annotator_draws_status_and_boundaries_without_touching_the_input(upright: Pose) -> None:
+    frame = np.zeros((480, 640, 3), np.uint8)
+    monitor = PostureMonitor()
+    result = monitor.update(slouched(upright), 0.0)
+    out = PostureAnnotator().annotate(frame, result)
+    assert not frame.any()
+    assert out.shape == frame.shape and out.any()
+    assert format_summary(PostureMonitor()) == "No frames were watched."
