@@ -13,6 +13,7 @@ import csv
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +25,8 @@ from numpy.typing import NDArray
 
 from posecheck.coach import Coach, FrameResult
 from posecheck.errors import InputError
-from posecheck.estimator import Estimator, RunningMode
 from posecheck.overlay import CoachAnnotator
+from posecheck.parallel import ProcessEstimator
 from posecheck.pose import Pose
 from posecheck.rules import Status
 from posecheck.settings import EstimatorSettings
@@ -39,6 +40,9 @@ Image = NDArray[np.uint8]
 #: scaled down on decode (saving memory and the resize inside MediaPipe).
 MAX_SIDE = 1280
 QUEUE_SIZE = 8
+#: Frames in flight to the landmarker process: it works on one while the parent handles the
+#: previous one.
+PIPELINE_DEPTH = 2
 
 
 class ReviewEngine(Protocol):
@@ -209,37 +213,48 @@ def review(
         if outputs.video is not None:
             writer = _Writer(outputs.video, reader.info.fps or 30.0)
             writer.start()
-        with Estimator(RunningMode.VIDEO, settings) as estimator:
-            for frame in _prefetch(reader):
-                pose = estimator.process(frame.image, frame.t_ms)
-                persons += pose is not None
-                result = engine.update(pose, frame.t_ms / 1000)
-                row = engine.row(result)
-                if outputs.csv is not None:
-                    if csv_writer is None:
-                        csv_file = outputs.csv.open("w", newline="", encoding="utf-8")
-                        csv_writer = csv.DictWriter(csv_file, fieldnames=list(row),
-                                                    extrasaction="ignore")
-                        csv_writer.writeheader()
-                    csv_writer.writerow(row)
-                faults = engine.faults(result)
-                annotated: Image | None = None
-                if writer is not None or faults:
-                    annotated = engine.annotate(frame.image, result)
-                for fault, severity in faults.items():
-                    if fault not in worst or severity > worst[fault].severity:
-                        assert annotated is not None
-                        ok, jpeg = cv2.imencode(".jpg", annotated, [cv2.IMWRITE_JPEG_QUALITY, 85])
-                        if ok:
-                            worst[fault] = _Worst(severity, frame.t_ms / 1000, jpeg.tobytes())
-                if writer is not None:
-                    if writer.error is not None:
-                        raise writer.error
+        def handle(frame: VideoFrame, pose: Pose | None) -> None:
+            nonlocal csv_file, csv_writer, frames, persons
+            persons += pose is not None
+            result = engine.update(pose, frame.t_ms / 1000)
+            row = engine.row(result)
+            if outputs.csv is not None:
+                if csv_writer is None:
+                    csv_file = outputs.csv.open("w", newline="", encoding="utf-8")
+                    csv_writer = csv.DictWriter(csv_file, fieldnames=list(row),
+                                                extrasaction="ignore")
+                    csv_writer.writeheader()
+                csv_writer.writerow(row)
+            faults = engine.faults(result)
+            annotated: Image | None = None
+            if writer is not None or faults:
+                annotated = engine.annotate(frame.image, result)
+            for fault, severity in faults.items():
+                if fault not in worst or severity > worst[fault].severity:
                     assert annotated is not None
-                    writer.frames.put((annotated, frame.t_ms))
-                frames += 1
-                if progress is not None:
-                    progress(frames, total)
+                    ok, jpeg = cv2.imencode(".jpg", annotated, [cv2.IMWRITE_JPEG_QUALITY, 85])
+                    if ok:
+                        worst[fault] = _Worst(severity, frame.t_ms / 1000, jpeg.tobytes())
+            if writer is not None:
+                if writer.error is not None:
+                    raise writer.error
+                assert annotated is not None
+                writer.frames.put((annotated, frame.t_ms))
+            frames += 1
+            if progress is not None:
+                progress(frames, total)
+
+        info = reader.info
+        frame_bytes = info.width * info.height * 3
+        with ProcessEstimator(frame_bytes, settings, depth=PIPELINE_DEPTH) as estimator:
+            in_flight: deque[VideoFrame] = deque()
+            for frame in _prefetch(reader):
+                estimator.submit(frame.image, frame.t_ms)
+                in_flight.append(frame)
+                if estimator.waiting >= PIPELINE_DEPTH:
+                    handle(in_flight.popleft(), estimator.result())
+            while in_flight:
+                handle(in_flight.popleft(), estimator.result())
     finally:
         if writer is not None:
             writer.frames.put(None)

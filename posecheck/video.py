@@ -424,7 +424,8 @@ class VideoWriter:
         *,
         fps: float = 30.0,
         crf: int = 23,
-        preset: str = "veryfast",
+        preset: str = "superfast",
+        threads: int = 1,
     ) -> None:
         if not (math.isfinite(fps) and fps > 0):
             raise ValueError(f"fps must be a positive number, got {fps}")
@@ -433,6 +434,7 @@ class VideoWriter:
         self.path = Path(path)
         self.fps = Fraction(fps).limit_denominator(1001)
         self.frames = 0
+        self.threads = threads
         self._options = {"crf": str(crf), "preset": preset}
         self._size: tuple[int, int] | None = None
         self._stream: VideoStream | None = None
@@ -458,6 +460,9 @@ class VideoWriter:
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv420p"
         stream.codec_context.time_base = WRITER_TIME_BASE
+        # One encoder thread: during a review the landmarker needs the other core, and x264's
+        # default thread pool would take turns on it.
+        stream.codec_context.thread_count = self.threads
         self._stream = stream
         self._size = (width, height)
         return stream
