@@ -25,9 +25,11 @@ from numpy.typing import NDArray
 
 from posecheck.coach import Coach, FrameResult
 from posecheck.errors import InputError
+from posecheck.monitor import PostureAnnotator
 from posecheck.overlay import CoachAnnotator
 from posecheck.parallel import ProcessEstimator
 from posecheck.pose import Pose
+from posecheck.posture import Baseline, PostureMonitor, PostureResult
 from posecheck.rules import Status
 from posecheck.settings import EstimatorSettings
 from posecheck.specs import StretchSpec
@@ -104,6 +106,49 @@ class StretchReview:
 
     def summary(self) -> dict[str, Any]:
         return {"stretch": self.spec.id, **self.recorder.summary()}
+
+
+@dataclass
+class PostureReview:
+    """The desk posture monitor as a review engine."""
+
+    baseline: Baseline | None = None
+    view: str | None = None
+    kind: str = "posture"
+    monitor: PostureMonitor = field(init=False)
+    annotator: PostureAnnotator = field(default_factory=PostureAnnotator)
+
+    def __post_init__(self) -> None:
+        self.monitor = PostureMonitor(self.baseline, view=self.view)
+
+    def update(self, pose: Pose | None, t_s: float) -> PostureResult:
+        return self.monitor.update(pose, t_s)
+
+    def annotate(self, frame: Image, result: PostureResult) -> Image:
+        return self.annotator.annotate(frame, result)
+
+    def row(self, result: PostureResult) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "t_s": round(result.t_s, 3), "status": result.status.value,
+            "view": result.view or "", "problems": ";".join(result.problems),
+            "alert": int(result.alert), "excluded": result.excluded or "",
+            "cue": result.cue or "",
+        }
+        for name, value in sorted(result.metrics.items()):
+            row[name] = "" if value is None else round(value, 3)
+        return row
+
+    def faults(self, result: PostureResult) -> dict[str, float]:
+        """problem -> how long the current bad stretch has lasted (the worst is the longest)."""
+        return {problem: result.bad_for_s for problem in result.problems}
+
+    def summary(self) -> dict[str, Any]:
+        data = self.monitor.summary().to_json()
+        timeline = data.pop("timeline")
+        data["segments"] = [
+            {"start_s": s["start_s"], "end_s": s["end_s"], "phase": s["status"]} for s in timeline
+        ]
+        return {"posture": True, **data}
 
 
 @dataclass(frozen=True)
