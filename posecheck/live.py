@@ -14,6 +14,7 @@ import numpy as np
 from posecheck.coach import Coach, FrameResult
 from posecheck.errors import InputError
 from posecheck.estimator import Estimator, RunningMode, quiet_native_logs
+from posecheck.monitor import NO_DISPLAY, has_display
 from posecheck.overlay import CoachAnnotator
 from posecheck.settings import EstimatorSettings
 from posecheck.specs import StretchSpec
@@ -38,6 +39,8 @@ def open_camera(index: int) -> cv2.VideoCapture:
 def run_live(
     spec: StretchSpec, side: str | None, camera_index: int, settings: EstimatorSettings
 ) -> int:
+    if not has_display():
+        raise InputError(NO_DISPLAY)
     camera = open_camera(camera_index)
     coach = Coach(spec, side)
     annotator = CoachAnnotator()
@@ -45,12 +48,7 @@ def run_live(
     start = time.monotonic()
     try:
         with quiet_native_logs(), Estimator(RunningMode.VIDEO, settings) as estimator:
-            try:
-                cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL)
-            except cv2.error:
-                raise InputError(
-                    "No display to open a window on: use `posecheck app` and the browser."
-                ) from None
+            cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL)
             while True:
                 ok, raw = camera.read()
                 if not ok or raw is None:

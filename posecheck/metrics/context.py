@@ -162,7 +162,10 @@ class Context:
         if geometry.incline_from_vertical(hips, shoulders) > 45:
             dx = float(shoulders[0] - hips[0])
             if abs(dx) > 0.2 * self.trunk_length:
-                return 1 if dx > 0 else -1
+                toward_head = 1 if dx > 0 else -1
+                # Lying on the back, the body's front faces up: the same screen sense of
+                # rotation then belongs to the other horizontal direction.
+                return -toward_head if self.lying_on_back else toward_head
         facing = 0
         if self.seen(Landmark.NOSE) and (
             self.seen(Landmark.LEFT_EAR) or self.seen(Landmark.RIGHT_EAR)
@@ -178,14 +181,46 @@ class Context:
         return facing
 
     def _facing_from_feet(self) -> int:
+        """Toes point forward on a foot standing under its shin (a kneeling back foot, toes
+        pointing behind, has its shin flat on the floor and does not vote)."""
         votes = set()
         for side in ("left", "right"):
             heel, toe = _part(side, "HEEL"), _part(side, "FOOT_INDEX")
-            if self.seen(heel) and self.seen(toe):
-                dx = float(self.xy(toe)[0] - self.xy(heel)[0])
-                if abs(dx) > 0.5 * geometry.distance(self.xy(toe), self.xy(heel)):
-                    votes.add(1 if dx > 0 else -1)
+            knee, ankle = _part(side, "KNEE"), _part(side, "ANKLE")
+            if not all(self.seen(lm) for lm in (heel, toe, knee, ankle)):
+                continue
+            if geometry.incline_from_vertical(self.xy(ankle), self.xy(knee)) > 45:
+                continue
+            dx = float(self.xy(toe)[0] - self.xy(heel)[0])
+            if abs(dx) > 0.5 * geometry.distance(self.xy(toe), self.xy(heel)):
+                votes.add(1 if dx > 0 else -1)
         return votes.pop() if len(votes) == 1 else 0
+
+    @cached_property
+    def lying_on_back(self) -> bool:
+        """A horizontal body whose face points up (nose above the ears more than along the
+        body) and that is not propped on its hands or knees below the trunk (all fours)."""
+        if not (
+            self.seen(Landmark.NOSE)
+            and (self.seen(Landmark.LEFT_EAR) or self.seen(Landmark.RIGHT_EAR))
+        ):
+            return False
+        shoulders, hips = self.mid("SHOULDER"), self.mid("HIP")
+        axis = (shoulders - hips) / self.trunk_length
+        face = self.xy(Landmark.NOSE) - self.mid("EAR")
+        along = abs(float(face @ axis))
+        up = -float(face[1])
+        if up <= along or up < 0.05 * self.trunk_length:
+            return False
+        trunk_y = float(max(shoulders[1], hips[1]))
+        supports = [
+            Landmark.LEFT_WRIST,
+            Landmark.RIGHT_WRIST,
+            Landmark.LEFT_KNEE,
+            Landmark.RIGHT_KNEE,
+        ]
+        below = [float(self.xy(lm)[1]) - trunk_y for lm in supports if self.seen(lm)]
+        return not any(d > 0.5 * self.trunk_length for d in below)
 
     @cached_property
     def view(self) -> str:

@@ -1,0 +1,70 @@
+"""The measuring context and metric registry on real poses: facing, limb roles from geometry,
+signed angles that keep their meaning lying down, and guidance instead of NaN."""
+
+from __future__ import annotations
+
+import pytest
+
+from posecheck.landmarks import Landmark
+from posecheck.metrics import Context, Limb, get_metric, measure
+from tests.conftest import fixture_pose
+from tests.posing import hide, mirror
+
+
+def test_back_thigh_of_the_kneeling_stretch_is_31_degrees_behind_the_trunk() -> None:
+    ctx = Context(fixture_pose("kneeling_hip_flexor_side"))
+    back = measure(ctx, "hip_extension", Limb.BACK)
+    front = measure(ctx, "hip_flexion", Limb.FRONT)
+    unsigned = measure(ctx, "hip_angle", Limb.BACK)
+    assert back.value == pytest.approx(31.4, abs=0.5)
+    assert unsigned.value == pytest.approx(149, abs=1)  # the unsigned angle cannot tell
+    assert front.value is not None and front.value > 60
+    assert back.vertex is not None and back.landmarks
+
+
+def test_roles_follow_geometry_not_labels() -> None:
+    pose = fixture_pose("kneeling_hip_flexor_side")
+    ctx, flipped = Context(pose), Context(mirror(pose))
+    assert ctx.facing == -flipped.facing
+    # Mirroring keeps each leg's labels, so the same labelled leg is still the back one.
+    assert ctx.side_of(Limb.BACK) == flipped.side_of(Limb.BACK) == "right"
+    assert ctx.side_of(Limb.FRONT) == "left"
+    assert measure(flipped, "hip_extension", Limb.BACK).value == pytest.approx(
+        measure(ctx, "hip_extension", Limb.BACK).value, abs=1e-6
+    )
+
+
+def test_facing_falls_back_to_the_feet_when_the_head_is_hidden() -> None:
+    pose = fixture_pose("kneeling_hip_flexor_side")
+    head = [lm for lm in Landmark if lm <= Landmark.MOUTH_RIGHT]
+    assert Context(hide(pose, head)).facing == Context(pose).facing
+
+
+def test_lying_on_the_back_keeps_flexion_positive() -> None:
+    drawn = Context(fixture_pose("knee_to_chest_bench_side_t24_5"))
+    assert drawn.lying_on_back
+    # A knee pulled to the chest is deep hip flexion, not extension.
+    value = measure(drawn, "hip_flexion", Limb.RAISED).value
+    assert value is not None and value > 100
+    for prone in ("cobra_female_side_t5_6", "sphinx_side_portrait_t9_5", "cat_cow_side_cow"):
+        assert not Context(fixture_pose(prone)).lying_on_back, prone
+
+
+def test_unseen_landmarks_give_guidance_not_nan() -> None:
+    pose = fixture_pose("kneeling_hip_flexor_side")
+    feet = [Landmark.LEFT_ANKLE, Landmark.LEFT_HEEL, Landmark.LEFT_FOOT_INDEX]
+    out = measure(Context(hide(pose, feet, out_of_frame=True)), "knee_angle", Limb.LEFT)
+    assert out.value is None
+    assert out.reason == "Step back or lower the camera so your feet are in view."
+    hidden = measure(Context(hide(pose, feet)), "knee_angle", Limb.LEFT)
+    assert hidden.reason == "Turn so the camera can see your feet: they are hidden."
+
+
+def test_unknown_metric_names_list_the_valid_ones() -> None:
+    with pytest.raises(KeyError, match=r"valid metrics: .*knee_angle"):
+        get_metric("knee_angel")
+
+
+def test_views_from_world_landmarks() -> None:
+    assert Context(fixture_pose("kneeling_hip_flexor_side")).view == "side"
+    assert Context(fixture_pose("standing_front_woman")).view == "front"
