@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -20,9 +22,14 @@ from benchmarks.landmarker import DEFAULT_CLIP, decode
 from posecheck.coach import Coach
 from posecheck.estimator import Estimator, RunningMode
 from posecheck.media import media_dir
+from posecheck.monitor import PostureAnnotator
 from posecheck.overlay import CoachAnnotator
 from posecheck.pose import Pose
+from posecheck.posture import PostureMonitor
 from posecheck.specs import catalog
+
+#: The desk posture monitor, timed on the same frames as the stretches.
+POSTURE = "desk-posture"
 
 
 def landmarks(frames: list[np.ndarray]) -> tuple[list[Pose | None], list[float]]:
@@ -38,14 +45,19 @@ def landmarks(frames: list[np.ndarray]) -> tuple[list[Pose | None], list[float]]
 def engine(
     spec_id: str, frames: list[np.ndarray], poses: list[Pose | None]
 ) -> dict[str, list[float]]:
-    coach = Coach(catalog()[spec_id])
-    annotator = CoachAnnotator()
+    """Per-frame milliseconds of the engine (`coach`: update) and its overlay."""
+    update: Callable[[Pose | None, float], Any]
+    annotate: Callable[[np.ndarray, Any], np.ndarray]
+    if spec_id == POSTURE:
+        update, annotate = PostureMonitor().update, PostureAnnotator().annotate
+    else:
+        update, annotate = Coach(catalog()[spec_id]).update, CoachAnnotator().annotate
     cost: dict[str, list[float]] = {"coach": [], "overlay": [], "total": []}
     for i, (frame, pose) in enumerate(zip(frames, poses, strict=True)):
         start = time.perf_counter()
-        result = coach.update(pose, i / 30)
+        result = update(pose, i / 30)
         middle = time.perf_counter()
-        annotator.annotate(frame, result)
+        annotate(frame, result)
         end = time.perf_counter()
         cost["coach"].append((middle - start) * 1000)
         cost["overlay"].append((end - middle) * 1000)
@@ -69,7 +81,7 @@ def main() -> None:
         f"{'stretch':<22}{'coach ms':>9}{'overlay ms':>11}{'total ms':>9}{'p90 ms':>8}"
         f"{'vs landmarker':>15}"
     )
-    for spec_id in args.stretch or list(catalog()):
+    for spec_id in args.stretch or [*catalog(), POSTURE]:
         cost = engine(spec_id, frames, poses)
         total = statistics.median(cost["total"])
         print(
