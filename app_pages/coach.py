@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from posecheck.coach import Coach, FrameResult, Phase
+from posecheck.coach import FrameResult, Phase
+from posecheck.errors import PosecheckError
+from posecheck.history import save_stretch
 from posecheck.metrics import get_metric
 from posecheck.overlay import CoachAnnotator, reference_figure
+from posecheck.pose import Pose
+from posecheck.review import StretchReview
 from posecheck.rules import Status
-from posecheck.specs import catalog
-from posecheck.stream import LiveSession, StreamHolder, rtc_configuration
+from posecheck.specs import StretchSpec, catalog
+from posecheck.stream import Image, LiveSession, StreamHolder, rtc_configuration
 
 # Colour names are Streamlit markdown colours; no emoji, which many systems cannot draw.
 PHASE_LABEL = {
@@ -59,19 +64,88 @@ with guide:
     if spec.limitations:
         st.caption(f"What the camera can't see: {spec.limitations}")
 
+class CoachLink:
+    """What the Coach page and the stream share: a fresh engine (coach plus session recorder)
+    per stream, its latest result, and what happened to the session when the stream ended.
+
+    `update`, `annotate` and `ended` run on streamlit-webrtc's threads; the page reads `latest`
+    and `saved`. Nothing here calls Streamlit.
+    """
+
+    def __init__(self, spec: StretchSpec, side: str | None) -> None:
+        self.spec, self.side = spec, side
+        self._lock = threading.Lock()
+        self._engine: StretchReview | None = None
+        self._latest: FrameResult | None = None
+        self.saved: tuple[bool, str] | None = None
+
+    def begin(self) -> None:
+        """A new stream: a new coach, because stream times start again from zero."""
+        with self._lock:
+            self._engine = StretchReview(self.spec, self.side)
+            self._latest, self.saved = None, None
+
+    def update(self, pose: Pose | None, t_s: float) -> FrameResult:
+        with self._lock:
+            if self._engine is None:
+                self._engine = StretchReview(self.spec, self.side)
+            engine = self._engine
+        result = engine.update(pose, t_s)
+        with self._lock:
+            self._latest = result
+        return result
+
+    def annotate(self, frame: Image, result: FrameResult) -> Image:
+        return ANNOTATOR.annotate(frame, result)
+
+    def latest(self) -> FrameResult | None:
+        with self._lock:
+            return self._latest
+
+    def ended(self) -> None:
+        """Save what was measured, however far the stretch got."""
+        with self._lock:
+            engine, self._engine = self._engine, None
+        if engine is None or engine.recorder.frames == 0:
+            return
+        summary = engine.summary()
+        seen = any(s["phase"] != Phase.NO_PERSON.value for s in summary["segments"])
+        if not seen:
+            outcome = (False, "Nobody was in view, so nothing was saved to your history.")
+        else:
+            try:
+                save_stretch(summary, stretch_id=self.spec.id, side=self.side, source="live")
+            except PosecheckError as error:
+                outcome = (False, f"Not saved to your history: {error}")
+            else:
+                held = f"{summary['good_form_s']:.0f} s held in good form"
+                if summary["done"]:
+                    outcome = (True, f"Saved to your history: {held}.")
+                else:
+                    outcome = (True, f"Saved to your history ({held}; stopped before the goal).")
+        with self._lock:
+            self.saved = outcome
+
+
+ANNOTATOR = CoachAnnotator()
+
 # One engine and landmarker per browser session and per stretch/side choice.
 key = f"coach-{spec.id}-{side or 'both'}"
 if st.session_state.get("coach_key") != key:
     old = st.session_state.get("coach_holder")
     if old is not None:
         old.ended()
-    coach = Coach(spec, side)
-    annotator = CoachAnnotator()
+    link = CoachLink(spec, side)
+
+    def _session(link: CoachLink = link) -> LiveSession[FrameResult]:
+        link.begin()
+        return LiveSession(link.update, link.annotate)
+
     st.session_state["coach_key"] = key
-    st.session_state["coach_holder"] = StreamHolder(
-        lambda: LiveSession(coach.update, annotator.annotate)
-    )
+    st.session_state["coach_link"] = link
+    st.session_state["coach_holder"] = StreamHolder(_session, lambda _s, link=link: link.ended())
 holder: StreamHolder[FrameResult] = st.session_state["coach_holder"]
+link = st.session_state["coach_link"]
 
 with live:
     ctx = webrtc_streamer(
@@ -95,7 +169,10 @@ def feedback() -> None:
         st.error(holder.error)
         return
     session = holder.session
-    result = session.latest() if session is not None else None
+    result = link.latest()
+    if link.saved is not None:
+        saved, message = link.saved
+        (st.success if saved else st.warning)(message, icon=":material/history:")
     if result is None:
         st.info("Press START and allow the camera. Frames stay on this computer.")
         return

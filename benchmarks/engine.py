@@ -78,7 +78,7 @@ def main() -> None:
     print(f"clip: {args.clip.name}, {len(frames)} frames at 640x480, person in {found}")
     print(f"bare landmarker (VIDEO): median {bare_median:.2f} ms/frame")
     print(
-        f"{'stretch':<22}{'coach ms':>9}{'overlay ms':>11}{'total ms':>9}{'p90 ms':>8}"
+        f"{'engine':<22}{'engine ms':>9}{'overlay ms':>11}{'total ms':>9}{'p90 ms':>8}"
         f"{'vs landmarker':>15}"
     )
     for spec_id in args.stretch or [*catalog(), POSTURE]:

@@ -183,6 +183,58 @@ class StreamHolder(Generic[R]):
             self._on_end(session)
 
 
+class PoseTap:
+    """A few seconds of poses handed from the frame callback to the page: the Desk page's
+    calibration. The page calls `start(seconds)`; the callback calls `add(pose, t_s)` for every
+    processed frame; once `seconds` of stream time have passed the recording stops by itself
+    and `take()` hands the poses over, once. Recording starts with the first frame after
+    `start`, so a camera started late still gets its full seconds."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seconds = 0.0
+        self._poses: list[Pose | None] = []
+        self._t0: float | None = None
+        self._elapsed = 0.0
+        self._recording = False
+        self._ready = False
+
+    def start(self, seconds: float) -> None:
+        if not seconds > 0:
+            raise ValueError(f"seconds must be above 0, got {seconds}")
+        with self._lock:
+            self._seconds, self._poses, self._t0, self._elapsed = seconds, [], None, 0.0
+            self._recording, self._ready = True, False
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._recording, self._ready, self._poses = False, False, []
+
+    def add(self, pose: Pose | None, t_s: float) -> None:
+        with self._lock:
+            if not self._recording:
+                return
+            if self._t0 is None:
+                self._t0 = t_s
+            self._poses.append(pose)
+            self._elapsed = t_s - self._t0
+            if self._elapsed >= self._seconds:
+                self._recording, self._ready = False, True
+
+    def progress(self) -> tuple[bool, float, list[Pose | None]]:
+        """(recording, seconds recorded so far, the poses so far)."""
+        with self._lock:
+            return self._recording, self._elapsed, list(self._poses)
+
+    def take(self) -> list[Pose | None] | None:
+        """The finished recording's poses, or None while recording or when already taken."""
+        with self._lock:
+            if not self._ready:
+                return None
+            poses, self._poses, self._ready = self._poses, [], False
+            return poses
+
+
 def rtc_configuration(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """ICE servers for the browser connection.
 
