@@ -10,6 +10,9 @@ st.set_page_config(page_title="posecheck", page_icon=":material/self_improvement
 
 PAGES = [
     st.Page("app_pages/coach.py", title="Coach", icon=":material/self_improvement:", default=True),
+    st.Page("app_pages/desk.py", title="Desk", icon=":material/desk:"),
+    st.Page("app_pages/review.py", title="Review", icon=":material/video_library:"),
+    st.Page("app_pages/history.py", title="History", icon=":material/history:"),
     st.Page("app_pages/photo.py", title="Photo check", icon=":material/photo_camera:"),
 ]
 

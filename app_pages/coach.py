@@ -141,9 +141,12 @@ if st.session_state.get("coach_key") != key:
         link.begin()
         return LiveSession(link.update, link.annotate)
 
+    def _ended(_session: LiveSession[FrameResult], link: CoachLink = link) -> None:
+        link.ended()
+
     st.session_state["coach_key"] = key
     st.session_state["coach_link"] = link
-    st.session_state["coach_holder"] = StreamHolder(_session, lambda _s, link=link: link.ended())
+    st.session_state["coach_holder"] = StreamHolder(_session, _ended)
 holder: StreamHolder[FrameResult] = st.session_state["coach_holder"]
 link = st.session_state["coach_link"]
 
@@ -200,7 +203,10 @@ def feedback() -> None:
                 "now": ""
                 if value is None
                 else (f"{value:.0f}°" if unit == "deg" else f"{value:.2f}"),
-                "target": verdict.check.target.describe(unit),
+                # Words, not ">=": a cell starting with ">" renders as a Markdown quote.
+                "target": verdict.check.target.describe(unit)
+                .replace(">= ", "at least ")
+                .replace("<= ", "at most "),
                 "status": STATUS_LABEL[verdict.status],
             }
         )

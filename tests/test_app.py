@@ -100,3 +100,42 @@ def test_choosing_a_stretch_and_side_makes_a_new_engine() -> None:
     at.radio(key="coach_side").set_value("right").run()
     assert at.session_state["coach_key"] == "coach-kneeling-hip-flexor-right"
     assert at.session_state["coach_holder"] is not first
+
+
+def test_stopping_the_coach_saves_what_was_measured(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from posecheck.store import open_store
+    from tests.conftest import fixture_pose
+
+    monkeypatch.setenv("POSECHECK_DATA_DIR", str(tmp_path))
+    at = _app(COACH)
+    link = at.session_state["coach_link"]
+    link.begin()
+    pose = fixture_pose("kneeling_hip_flexor_side")
+    for i in range(90):  # 3 s of a 30 s hold: stopped halfway
+        link.update(pose, i / 30)
+    link.ended()
+    at.run()
+    assert not at.exception
+    message = at.success[0].value
+    assert message.startswith("Saved to your history") and "stopped before the goal" in message
+    with open_store() as store:
+        (session,) = store.list_sessions()
+    assert session.kind == "stretch" and session.stretch_id == "kneeling-hip-flexor"
+    assert session.source == "live" and session.duration_s == pytest.approx(89 / 30, abs=0.01)
+
+
+def test_a_coach_stream_with_nobody_in_view_is_not_saved(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("POSECHECK_DATA_DIR", str(tmp_path))
+    at = _app(COACH)
+    link = at.session_state["coach_link"]
+    link.begin()
+    for i in range(30):
+        link.update(None, i / 30)
+    link.ended()
+    at.run()
+    assert at.warning[0].value == "Nobody was in view, so nothing was saved to your history."
+    assert not (tmp_path / "history.sqlite3").exists()

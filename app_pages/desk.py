@@ -1,0 +1,374 @@
+"""Desk page: calibrate to your own upright posture, then live posture status from the browser's
+camera, an audible alert when a slouch persists, running statistics and stretch-break prompts."""
+
+from __future__ import annotations
+
+import threading
+
+import streamlit as st
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+from posecheck.errors import PosecheckError
+from posecheck.history import save_posture
+from posecheck.metrics import get_metric
+from posecheck.monitor import PostureAnnotator
+from posecheck.pose import Pose
+from posecheck.posture import (
+    GOOD_CUE,
+    Baseline,
+    Boundary,
+    CalibrationError,
+    PostureResult,
+    PostureStats,
+    PostureStatus,
+    assess,
+    calibrate,
+)
+from posecheck.profiles import DEFAULT_PROFILE, load_profile, profile_path, save_profile
+from posecheck.review import PostureReview
+from posecheck.specs import catalog
+from posecheck.specs.posture import posture_spec
+from posecheck.stream import Image, LiveSession, PoseTap, StreamHolder, rtc_configuration
+
+STATUS_LABEL = {
+    PostureStatus.GOOD: ":green[Good posture]",
+    PostureStatus.BAD: ":red[Slouching]",
+    PostureStatus.AWAY: ":gray[Away from the desk]",
+    PostureStatus.UNKNOWN: ":gray[Can't judge right now]",
+}
+VIEWS = {"detect": None, "side": "side", "front": "front"}
+#: A short beep (Web Audio API), played once per alert.
+BEEP = """<script>
+(() => {
+  const Ctx = window.AudioContext || window.webkitAudioContext;
+  if (!Ctx) return;
+  const ctx = new Ctx(), osc = ctx.createOscillator(), gain = ctx.createGain();
+  osc.type = "sine"; osc.frequency.value = 880; gain.gain.value = 0.2;
+  osc.connect(gain); gain.connect(ctx.destination);
+  osc.start(); osc.stop(ctx.currentTime + 0.35);
+})();
+</script>"""
+
+
+class DeskLink:
+    """What the Desk page and the stream share for one browser session, view and profile.
+
+    streamlit-webrtc's threads call `update`, `annotate` and `ended`; the page reads `latest`
+    and `saved`, records a calibration through `tap`, and hands a new baseline or a break over
+    with `use_baseline` and `take_break` (applied before the next frame). Nothing here calls
+    Streamlit.
+    """
+
+    def __init__(self, view: str | None, baseline: Baseline | None) -> None:
+        self.view = view
+        self.tap = PoseTap()
+        self._lock = threading.Lock()
+        self._baseline = baseline
+        self._break = False
+        self._engine: PostureReview | None = None
+        self._latest: PostureResult | None = None
+        self.saved: tuple[bool, str] | None = None
+        self.heard_alerts = 0  # page side: alerts already sounded
+
+    @property
+    def baseline(self) -> Baseline | None:
+        with self._lock:
+            return self._baseline
+
+    def use_baseline(self, baseline: Baseline) -> None:
+        with self._lock:
+            self._baseline = baseline
+
+    def take_break(self) -> None:
+        with self._lock:
+            self._break = True
+
+    def begin(self) -> None:
+        """A new stream: a new monitor, because stream times start again from zero."""
+        with self._lock:
+            self._engine = PostureReview(self._baseline, self.view)
+            self._latest, self.saved, self.heard_alerts = None, None, 0
+
+    def update(self, pose: Pose | None, t_s: float) -> PostureResult:
+        with self._lock:
+            if self._engine is None:
+                self._engine = PostureReview(self._baseline, self.view)
+            engine = self._engine
+            engine.monitor.baseline = self._baseline
+            if self._break:
+                engine.monitor.take_break()
+                self._break = False
+        self.tap.add(pose, t_s)
+        result = engine.update(pose, t_s)
+        with self._lock:
+            self._latest = result
+        return result
+
+    def annotate(self, frame: Image, result: PostureResult) -> Image:
+        return ANNOTATOR.annotate(frame, result)
+
+    def latest(self) -> PostureResult | None:
+        with self._lock:
+            return self._latest
+
+    def ended(self) -> None:
+        """Save the session to the history; the numbers stay on the page either way."""
+        with self._lock:
+            engine, self._engine = self._engine, None
+        if engine is None:
+            return
+        summary = engine.summary()
+        if summary["good_s"] + summary["bad_s"] <= 0:
+            outcome = (False, "No posture was judged in this session, so nothing was saved.")
+        else:
+            try:
+                save_posture(summary, source="live")
+            except PosecheckError as error:
+                outcome = (False, f"Not saved to your history: {error}")
+            else:
+                outcome = (True, "Saved to your history.")
+        with self._lock:
+            self.saved = outcome
+
+
+ANNOTATOR = PostureAnnotator(alert_after_s=posture_spec().settings.alert_after_s)
+
+
+def _minutes(seconds: float) -> str:
+    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+
+
+def _value(metric: str, value: float | None) -> str:
+    if value is None:
+        return "not seen"  # not "-": a lone dash renders as a Markdown bullet
+    return f"{value:.0f}°" if get_metric(metric).unit == "deg" else f"{value:.2f}"
+
+
+def _boundary_rows(
+    boundaries: dict[str, Boundary], metrics: dict[str, float | None]
+) -> list[dict[str, str]]:
+    rows = []
+    for key, b in boundaries.items():
+        # Words, not ">=": a cell starting with ">" would render as a Markdown quote.
+        if b.min is not None and b.max is not None:
+            ok = f"{_value(b.metric, b.min)} to {_value(b.metric, b.max)}"
+        elif b.min is not None:
+            ok = f"at least {_value(b.metric, b.min)}"
+        else:
+            ok = f"at most {_value(b.metric, b.max)}"
+        rows.append(
+            {
+                "measure": b.metric.replace("_", " "),
+                "now": _value(b.metric, metrics.get(key)),
+                "ok when": ok,
+                "from": "your calibration" if b.reference == "baseline" else "general limit",
+            }
+        )
+    return rows
+
+
+def _stats(stats: PostureStats) -> None:
+    good, bad, away = st.columns(3)
+    alerts, longest, _ = st.columns(3)
+    good.metric("Good", _minutes(stats.good_s))
+    bad.metric("Slouched", _minutes(stats.bad_s))
+    away.metric("Away", _minutes(stats.away_s))
+    alerts.metric("Alerts", stats.alerts)
+    longest.metric("Longest slouch", f"{stats.longest_bad_s:.0f} s")
+
+
+def _finish_calibration(link: DeskLink, poses: list[Pose | None], profile: str) -> None:
+    try:
+        baseline = calibrate(poses, view=link.view, min_frames=5)
+    except CalibrationError as error:
+        st.session_state["desk_calibration"] = ("error", f"Calibration refused. {error}")
+        return
+    link.use_baseline(baseline)
+    notes = " ".join(baseline.warnings)
+    try:
+        save_profile(profile, baseline)
+    except PosecheckError as error:
+        message = f"Calibrated for this session, but {error}"
+        st.session_state["desk_calibration"] = ("warning", f"{message} {notes}".strip())
+        return
+    text = f"Calibrated ({baseline.view} view) and saved as camera profile '{profile}'."
+    st.session_state["desk_calibration"] = ("warning" if notes else "success", f"{text} {notes}")
+
+
+def _calibrating(link: DeskLink, elapsed: float, poses: list[Pose | None]) -> None:
+    seconds = posture_spec().calibration.seconds
+    st.markdown("### :blue[Calibrating: sit upright and still]")
+    if not poses:
+        st.info("Waiting for the camera: press START if it is not running.")
+        return
+    st.progress(min(1.0, elapsed / seconds), text=f"{max(0.0, seconds - elapsed):.0f} s to go")
+    provisional = None
+    if sum(p is not None for p in poses) >= 5:
+        try:
+            provisional = calibrate(poses, view=link.view)
+        except CalibrationError:
+            provisional = None
+    judgement = assess(poses[-1], provisional, view=link.view)
+    rows = _boundary_rows(judgement.boundaries, judgement.metrics)
+    if rows:
+        st.caption("The boundaries your calibration sets, as it forms:")
+        st.table(rows)
+
+
+def desk_page() -> None:
+    st.title("Desk posture")
+    spec = posture_spec()
+    settings = spec.settings
+    st.write(
+        "Sit side-on to the camera for the most reliable judgement (a laptop camera in front "
+        "works after calibrating). You are told when a slouch lasts "
+        f"{settings.alert_after_s:g} s, and after {settings.break_after_min:g} minutes seated "
+        "a stretch break is suggested. Frames stay on this computer."
+    )
+    top = st.columns([2, 2, 3])
+    choice = top[0].radio(
+        "Camera view", list(VIEWS), horizontal=True, key="desk_view",
+        help="'detect' works the view out from your shoulders; choose one to fix it.",
+    )
+    profile = top[1].text_input(
+        "Camera profile", value=DEFAULT_PROFILE, key="desk_profile",
+        help="Your calibration is saved under this name: one per camera position.",
+    ).strip() or DEFAULT_PROFILE
+    view = VIEWS[choice]
+
+    baseline: Baseline | None = None
+    try:
+        if profile_path(profile).is_file():
+            baseline = load_profile(profile)
+    except PosecheckError as error:
+        top[2].warning(str(error))
+
+    key = f"desk-{choice}-{profile}"
+    if st.session_state.get("desk_key") != key:
+        old = st.session_state.get("desk_holder")
+        if old is not None:
+            old.ended()
+        link = DeskLink(view, baseline)
+
+        def _session(link: DeskLink = link) -> LiveSession[PostureResult]:
+            link.begin()
+            return LiveSession(link.update, link.annotate)
+
+        def _ended(_session: LiveSession[PostureResult], link: DeskLink = link) -> None:
+            link.ended()
+
+        st.session_state["desk_key"] = key
+        st.session_state["desk_link"] = link
+        st.session_state["desk_holder"] = StreamHolder(_session, _ended)
+        st.session_state.pop("desk_calibration", None)
+    holder: StreamHolder[PostureResult] = st.session_state["desk_holder"]
+    link = st.session_state["desk_link"]
+
+    live, panel = st.columns([3, 2])
+    with live:
+        webrtc_streamer(
+            key=key,
+            mode=WebRtcMode.SENDRECV,
+            rtc_configuration=rtc_configuration(),
+            media_stream_constraints={
+                "video": {"width": 640, "height": 480, "frameRate": 30},
+                "audio": False,
+            },
+            queued_video_frames_callback=holder.recv_queued,
+            on_video_ended=holder.ended,
+            async_processing=True,
+        )
+        label = "Recalibrate" if link.baseline is not None else "Calibrate"
+        if st.button(
+            label, icon=":material/straighten:", key="desk_calibrate",
+            help=f"Sit upright and still for {spec.calibration.seconds:g} s while it records.",
+        ):
+            st.session_state.pop("desk_calibration", None)
+            link.tap.start(spec.calibration.seconds)
+        sound = st.toggle("Beep on alerts", value=True, key="desk_sound")
+
+    @st.fragment(run_every=0.5)
+    def status() -> None:
+        if holder.error:
+            st.error(holder.error)
+            return
+        poses = link.tap.take()
+        if poses is not None:
+            _finish_calibration(link, poses, profile)
+            st.rerun(scope="app")  # the whole page: the button now says "Recalibrate"
+        recording, elapsed, so_far = link.tap.progress()
+        if recording:
+            _calibrating(link, elapsed, so_far)
+            return
+        note = st.session_state.get("desk_calibration")
+        if note is not None:
+            kind, text = note
+            {"error": st.error, "warning": st.warning, "success": st.success}[kind](text)
+        current = link.baseline
+        if current is None:
+            st.caption(
+                "Not calibrated: only the general side-view limits judge you. Press "
+                "Calibrate while sitting upright to judge by your own posture (the front "
+                "view needs it)."
+            )
+        else:
+            st.caption(
+                f"Judged against your calibration ({current.view} view, profile '{profile}')."
+            )
+        if link.saved is not None:
+            saved, message = link.saved
+            (st.success if saved else st.warning)(message, icon=":material/history:")
+        result = link.latest()
+        if result is None:
+            st.info("Press START and allow the camera.")
+            return
+        title = STATUS_LABEL[result.status]
+        if result.status is PostureStatus.BAD and result.problems:
+            title += f": {', '.join(result.problems)}"
+        st.markdown(f"### {title}")
+        if result.cue and result.cue != GOOD_CUE:
+            st.markdown(f"**{result.cue}**")
+        if result.status is PostureStatus.BAD:
+            after = settings.alert_after_s
+            st.progress(
+                min(1.0, result.bad_for_s / after),
+                text=f"Slouching for {result.bad_for_s:.0f} s (alert at {after:g} s)",
+            )
+        if result.view:
+            calibrated = "calibrated" if result.calibrated else "not calibrated"
+            st.caption(f"{result.view.capitalize()} view, {calibrated}.")
+        rows = _boundary_rows(result.boundaries, result.metrics)
+        if rows:
+            st.table(rows)
+        _stats(result.stats)
+        if result.stats.alerts > link.heard_alerts:
+            link.heard_alerts = result.stats.alerts
+            if sound:
+                st.html(BEEP, unsafe_allow_javascript=True)
+        if result.break_due:
+            names = catalog()
+            routine = [r for r in result.routine if r in names]
+            st.warning(
+                f"{settings.break_after_min:g} minutes seated: time for a stretch break ("
+                + ", ".join(names[r].name for r in routine) + ").",
+                icon=":material/self_improvement:",
+            )
+            if routine and st.button(
+                "Start the stretch break", icon=":material/play_arrow:", key="desk_break"
+            ):
+                link.take_break()
+                st.session_state["routine"] = routine
+                st.session_state["coach_stretch"] = routine[0]
+                st.switch_page("app_pages/coach.py")
+        stats = holder.session.stats() if holder.session is not None else None
+        if stats is not None and stats.processed:
+            st.caption(
+                f"{stats.fps:.0f} frames/s processed, {stats.callback_ms:.0f} ms per frame, "
+                f"{stats.dropped} dropped to keep up"
+            )
+
+    with panel:
+        status()
+
+
+desk_page()

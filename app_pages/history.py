@@ -1,0 +1,229 @@
+"""History page: past sessions in a table, trends over days as charts, one session's details,
+and delete with a confirmation. Reads the SQLite history through posecheck.store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import streamlit as st
+
+from posecheck.errors import PosecheckError
+from posecheck.specs import catalog
+from posecheck.store import SessionRecord, Store, open_store
+
+SEGMENT_COLOURS = {
+    "no person": "#bdbdbd",
+    "setting up": "#9ecae1",
+    "in position": "#fdae6b",
+    "holding": "#74c476",
+    "done": "#31a354",
+    "good": "#74c476",
+    "bad": "#fb6a4a",
+    "away": "#bdbdbd",
+    "unknown": "#e0e0e0",
+}
+
+
+#: The nearest Streamlit Markdown colour to each segment colour, for the timeline's key.
+MARKDOWN_COLOURS = {
+    "setting up": "blue", "in position": "orange", "holding": "green", "done": "green",
+    "good": "green", "bad": "red",
+}  # fmt: skip
+
+
+def _name(record: SessionRecord) -> str:
+    if record.kind == "posture":
+        return "Desk posture"
+    spec = catalog().get(record.stretch_id or "")
+    name = spec.name if spec is not None else str(record.stretch_id)
+    return f"{name} ({record.side})" if record.side else name
+
+
+def _when(record: SessionRecord) -> str:
+    return record.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _label(record: SessionRecord) -> str:
+    return f"#{record.id}  {_when(record)}  {_name(record)}"
+
+
+def _table(sessions: list[SessionRecord]) -> list[dict[str, Any]]:
+    rows = []
+    for r in sessions:
+        rows.append(
+            {
+                "id": r.id,
+                "when": _when(r),
+                "session": _name(r),
+                "from": "camera" if r.source == "live" else f"video {r.video or ''}".strip(),
+                "minutes": round(r.duration_s / 60, 1),
+                "good (s)": "" if r.good_s is None else round(r.good_s),
+                "slouched (s)": "" if r.kind == "stretch" or r.bad_s is None else round(r.bad_s),
+                "reps": r.reps if r.kind == "stretch" and r.reps else "",
+            }
+        )
+    return rows
+
+
+def _trends(store: Store) -> None:
+    trends = store.trends(local_days=True)
+    specs = catalog()
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Time held in good form, per stretch and day**")
+        if trends.stretches:
+            rows = [
+                {
+                    "day": d.day.isoformat(),
+                    "stretch": specs[d.stretch_id].name if d.stretch_id in specs else d.stretch_id,
+                    "held_s": round(d.hold_s, 1),
+                }
+                for d in trends.stretches
+            ]
+            chart = (
+                alt.Chart(alt.InlineData(values=rows))
+                .mark_bar()
+                .encode(
+                    x=alt.X("day:O", title="day", axis=alt.Axis(labelAngle=0)),
+                    y=alt.Y("held_s:Q", title="held in good form (s)"),
+                    color=alt.Color(
+                        "stretch:N", title="stretch", legend=alt.Legend(labelLimit=320)
+                    ),
+                    xOffset="stretch:N",
+                    tooltip=["day:O", "stretch:N", "held_s:Q"],
+                )
+                .properties(height=260)
+            )
+            st.altair_chart(chart, width="stretch")
+        else:
+            st.caption("No stretch sessions yet.")
+    with right:
+        st.markdown("**Share of judged desk time spent slouched, per day**")
+        days = [d for d in trends.posture if d.slouch_share is not None]
+        if days:
+            rows = [
+                {"day": d.day.isoformat(), "slouched": d.slouch_share, "sessions": d.sessions}
+                for d in days
+            ]
+            base = alt.Chart(alt.InlineData(values=rows))
+            labels = base.mark_text(dy=-8).encode(
+                x="day:O", y="slouched:Q", text=alt.Text("slouched:Q", format=".0%")
+            )
+            bars = (
+                base.mark_bar(color="#fb6a4a")
+                .encode(
+                    x=alt.X("day:O", title="day", axis=alt.Axis(labelAngle=0)),
+                    y=alt.Y(
+                        "slouched:Q", title="time slouched", axis=alt.Axis(format="%"),
+                        scale=alt.Scale(domain=[0, 1]),
+                    ),
+                    tooltip=["day:O", alt.Tooltip("slouched:Q", format=".0%"), "sessions:Q"],
+                )
+                .properties(height=260)
+            )
+            st.altair_chart(alt.LayerChart(layer=[bars, labels]), width="stretch")
+        else:
+            st.caption("No desk sessions with judged posture yet.")
+
+
+def _details(store: Store, record: SessionRecord) -> None:
+    s = record.summary
+    cols = st.columns(4)
+    cols[0].metric("Duration", f"{record.duration_s:.0f} s")
+    if record.kind == "stretch":
+        cols[1].metric("Held in good form", f"{record.good_s or 0:.0f} s")
+        cols[2].metric("In position", f"{s.get('in_position_s', 0):.0f} s")
+        cols[3].metric("Reps", record.reps or 0)
+    else:
+        cols[1].metric("Good", f"{record.good_s or 0:.0f} s")
+        cols[2].metric("Slouched", f"{record.bad_s or 0:.0f} s")
+        cols[3].metric("Alerts", s.get("alerts", 0))
+    if record.segments:
+        rows = [
+            {"start": seg.start_s, "end": seg.end_s, "phase": seg.label}
+            for seg in record.segments
+        ]
+        colours = {s.label: SEGMENT_COLOURS.get(s.label, "#eeeeee") for s in record.segments}
+        chart = (
+            alt.Chart(alt.InlineData(values=rows))
+            .mark_bar(height=28)
+            .encode(
+                x=alt.X("start:Q", title=None),
+                x2="end:Q",
+                color=alt.Color(
+                    "phase:N",
+                    title="phase",
+                    scale=alt.Scale(domain=list(colours), range=list(colours.values())),
+                    legend=None,  # Streamlit clips a legend taller than this thin chart
+                ),
+                tooltip=["phase:N", "start:Q", "end:Q"],
+            )
+            .properties(height=110, title="Timeline")
+        )
+        st.altair_chart(chart, width="stretch")
+        st.caption(
+            "Seconds from the start; "
+            + ", ".join(f":{MARKDOWN_COLOURS.get(p, 'gray')}[{p}]" for p in colours)
+        )
+    with st.expander("Everything recorded for this session"):
+        st.json(s)
+
+    assert record.id is not None
+    pending = st.session_state.get("history_confirm")
+    if pending != record.id:
+        if st.button("Delete this session", icon=":material/delete:", key="history_delete"):
+            st.session_state["history_confirm"] = record.id
+            st.rerun()
+        return
+    st.warning(f"Delete session #{record.id} ({_name(record)}, {_when(record)}) for good?")
+    yes, no = st.columns(2)
+    if yes.button("Yes, delete it", type="primary", key="history_yes"):
+        st.session_state.pop("history_confirm", None)
+        try:
+            store.delete_session(record.id)
+        except PosecheckError as error:
+            st.error(str(error))
+            return
+        st.session_state["history_deleted"] = record.id
+        st.rerun()
+    if no.button("Keep it", key="history_no"):
+        st.session_state.pop("history_confirm", None)
+        st.rerun()
+
+
+def history_page() -> None:
+    st.title("History")
+    try:
+        store = open_store()
+    except PosecheckError as error:
+        st.error(str(error))
+        return
+    try:
+        deleted = st.session_state.pop("history_deleted", None)
+        if deleted is not None:
+            st.success(f"Session #{deleted} deleted.")
+        sessions = store.list_sessions()
+        if not sessions:
+            st.info(
+                "No sessions yet. Sessions from the Coach, the Desk monitor and the Review "
+                "are saved here."
+            )
+            return
+        st.subheader("Trends")
+        _trends(store)
+        st.subheader("Sessions")
+        st.dataframe(_table(sessions), hide_index=True, width="stretch")
+        st.subheader("Details")
+        by_id = {r.id: r for r in sessions}
+        chosen = st.selectbox(
+            "Session", list(by_id), format_func=lambda i: _label(by_id[i]), key="history_pick"
+        )
+        _details(store, by_id[chosen])
+    except PosecheckError as error:
+        st.error(str(error))
+    finally:
+        store.close()
+
+
+history_page()

@@ -1,0 +1,352 @@
+"""Review page: a recorded video in; the summary, each checked angle over time against its target
+band with the phases marked, the annotated video, fault thumbnails and CSV/JSON downloads out.
+
+The upload is written to a temporary folder for the review (the user asked for this processing)
+and the folder is deleted as soon as the results are in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import streamlit as st
+
+from posecheck.errors import PosecheckError
+from posecheck.history import save_posture, save_stretch
+from posecheck.metrics import get_metric
+from posecheck.pose import Pose
+from posecheck.posture import Boundary, PostureResult
+from posecheck.profiles import list_profiles, load_profile
+from posecheck.review import PostureReview, ReviewOutputs, StretchReview, review
+from posecheck.specs import catalog
+from posecheck.video import VIDEO_TYPES
+
+#: Background colours of the phases (stretch) and statuses (desk posture) on the charts.
+#: Not green: green is the target band drawn over them.
+PHASE_COLOURS = {
+    "no person": "#bdbdbd",
+    "setting up": "#c6dbef",
+    "in position": "#fdd0a2",
+    "holding": "#bcbddc",
+    "done": "#9e9ac8",
+    "good": "#c6dbef",
+    "bad": "#fcbba1",
+    "away": "#bdbdbd",
+    "unknown": "#e0e0e0",
+}
+
+
+@dataclass
+class Band:
+    """A measure to chart: its CSV column, title, unit and the band where it is ok."""
+
+    column: str
+    title: str
+    unit: str
+    low: float | None
+    high: float | None
+
+
+@dataclass
+class Outcome:
+    """One finished review, kept in memory so reruns (downloads, widgets) do not redo it."""
+
+    job: tuple[Any, ...]
+    name: str
+    kind: str
+    summary: dict[str, Any]
+    frames: list[dict[str, str]]
+    csv: bytes
+    video: bytes | None
+    thumbnails: dict[str, bytes]
+    bands: list[Band]
+    saved: tuple[bool, str]
+
+
+@dataclass
+class BoundedPostureReview(PostureReview):
+    """The posture review engine, also remembering each measure's latest live boundaries so
+    the charts can draw the band the monitor judged against."""
+
+    bounds: dict[str, Boundary] = field(default_factory=dict)
+
+    def update(self, pose: Pose | None, t_s: float) -> PostureResult:
+        result = super().update(pose, t_s)
+        self.bounds.update(result.boundaries)
+        return result
+
+
+def _run(
+    job: tuple[Any, ...],
+    name: str,
+    data: bytes,
+    engine: StretchReview | BoundedPostureReview,
+    side: str | None,
+) -> Outcome | str:
+    """Review the upload; returns the outcome, or the sentence saying why it could not."""
+    bar = st.progress(0.0, text="Starting the review…")
+
+    def progress(done: int, total: int | None) -> None:
+        if done % 10 and done != total:
+            return
+        if total:
+            bar.progress(min(1.0, done / total), text=f"Reviewing frame {done} of {total}")
+        else:
+            bar.progress(0.0, text=f"Reviewing frame {done}")
+
+    with tempfile.TemporaryDirectory(prefix="posecheck-review-") as tmp:
+        folder = Path(tmp)
+        source = folder / f"upload{Path(name).suffix.lower()}"
+        source.write_bytes(data)
+        outputs = ReviewOutputs(
+            video=folder / "annotated.mp4", csv=folder / "frames.csv", thumbnails=folder / "faults"
+        )
+        try:
+            result = review(source, engine, outputs, progress=progress)
+        except PosecheckError as error:
+            bar.empty()
+            return str(error).replace(str(source), name)
+        csv_bytes = outputs.csv.read_bytes() if outputs.csv and outputs.csv.is_file() else b""
+        video = outputs.video.read_bytes() if outputs.video and outputs.video.is_file() else None
+        thumbnails = {p.stem: p.read_bytes() for p in result.thumbnails}
+    bar.empty()
+    summary = result.summary
+    frames = list(csv.DictReader(io.StringIO(csv_bytes.decode("utf-8"))))
+    if isinstance(engine, StretchReview):
+        spec = engine.spec
+        bands = [
+            Band(c.id, c.description or c.id, get_metric(c.metric).unit, c.target.min, c.target.max)
+            for c in spec.checks
+        ]
+        saved = _save(lambda: save_stretch(
+            summary, stretch_id=spec.id, side=side, source="review", video=name
+        ))  # fmt: skip
+    else:
+        bands = [
+            Band(k, k.replace("_", " "), get_metric(b.metric).unit, b.min, b.max)
+            for k, b in engine.bounds.items()
+        ]
+        saved = _save(lambda: save_posture(summary, source="review", video=name))
+    bands = [b for b in bands if _series(frames, b.column)]
+    return Outcome(
+        job, name, engine.kind, summary, frames, csv_bytes, video, thumbnails, bands, saved
+    )
+
+
+def _save(save: Any) -> tuple[bool, str]:
+    try:
+        save()
+    except PosecheckError as error:
+        return False, f"Not saved to your history: {error}"
+    return True, "Saved to your history."
+
+
+def _series(frames: list[dict[str, str]], column: str) -> list[dict[str, float]]:
+    """(time, value) points of one CSV column, skipping frames where it was not measured."""
+    return [
+        {"t_s": float(row["t_s"]), "value": float(row[column])}
+        for row in frames
+        if row.get(column) not in (None, "")
+    ]
+
+
+def _chart(
+    frames: list[dict[str, str]], band: Band, segments: list[dict[str, Any]]
+) -> alt.LayerChart:
+    values = _series(frames, band.column)
+    lo, hi = min(v["value"] for v in values), max(v["value"] for v in values)
+    span = max(hi - lo, 10.0 if band.unit == "deg" else 0.1)
+    bottom = min(lo, band.low if band.low is not None else lo) - 0.1 * span
+    top = max(hi, band.high if band.high is not None else hi) + 0.1 * span
+    scale = alt.Scale(domain=[bottom, top], nice=False)
+    unit = "°" if band.unit == "deg" else ""
+    colours = {s["phase"]: PHASE_COLOURS.get(s["phase"], "#eeeeee") for s in segments}
+    background = (
+        alt.Chart(alt.InlineData(values=segments))
+        .mark_rect(opacity=0.35)
+        .encode(
+            x=alt.X("start_s:Q", title="time (s)"),
+            x2="end_s:Q",
+            color=alt.Color(
+                "phase:N",
+                title="phase",
+                scale=alt.Scale(domain=list(colours), range=list(colours.values())),
+            ),
+        )
+    )
+    target = {
+        "low": band.low if band.low is not None else bottom,
+        "high": band.high if band.high is not None else top,
+    }
+    ok_band = (
+        alt.Chart(alt.InlineData(values=[target]))
+        .mark_rect(color="#2ca02c", opacity=0.18, stroke="#2ca02c", strokeDash=[4, 3])
+        .encode(y=alt.Y("low:Q", scale=scale), y2="high:Q")
+    )
+    line = (
+        alt.Chart(alt.InlineData(values=values))
+        .mark_line(color="#1f3b73", strokeWidth=2)
+        .encode(
+            x=alt.X("t_s:Q", title="time (s)"),
+            y=alt.Y("value:Q", title=f"{band.column} ({unit or 'ratio'})", scale=scale),
+            tooltip=[alt.Tooltip("t_s:Q", format=".1f"), alt.Tooltip("value:Q", format=".1f")],
+        )
+    )
+    return alt.LayerChart(layer=[background, ok_band, line]).properties(height=220)
+
+
+def _target(band: Band) -> str:
+    unit = "°" if band.unit == "deg" else ""
+    if band.low is not None and band.high is not None:
+        return f"{band.low:g}{unit} to {band.high:g}{unit}"
+    if band.low is not None:
+        return f"at least {band.low:g}{unit}"
+    return f"at most {band.high:g}{unit}"
+
+
+def _summary(outcome: Outcome) -> None:
+    s = outcome.summary
+    if outcome.kind == "stretch":
+        cols = st.columns(5)
+        cols[0].metric("Duration", f"{s.get('duration_s', 0):.0f} s")
+        cols[1].metric("In position", f"{s.get('in_position_s', 0):.0f} s")
+        cols[2].metric("Held in good form", f"{s.get('good_form_s', 0):.0f} s")
+        cols[3].metric("Reps", s.get("reps", 0))
+        cols[4].metric("Frames with a person", f"{s.get('person_frames', 0)} of {s['frames']}")
+        checks = s.get("checks", {})
+        if checks:
+            st.caption("Share of in-position frames where each check was ok:")
+            st.table(
+                [
+                    {"check": k, "ok": f"{100 * v['ok_fraction']:.0f} %", "frames": v["frames"]}
+                    for k, v in checks.items()
+                ]
+            )
+    else:
+        cols = st.columns(5)
+        cols[0].metric("Duration", f"{s.get('duration_s', 0):.0f} s")
+        cols[1].metric("Good", f"{s.get('good_s', 0):.0f} s")
+        cols[2].metric("Slouched", f"{s.get('bad_s', 0):.0f} s")
+        cols[3].metric("Alerts", s.get("alerts", 0))
+        cols[4].metric("Longest slouch", f"{s.get('longest_bad_s', 0):.0f} s")
+
+
+def _show(outcome: Outcome) -> None:
+    s = outcome.summary
+    if s.get("warning"):
+        st.warning(s["warning"])
+    saved, message = outcome.saved
+    (st.success if saved else st.warning)(message, icon=":material/history:")
+    st.subheader("Summary")
+    _summary(outcome)
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader("Angles over time")
+        if not outcome.bands:
+            st.info("No checked measure could be seen in this video.")
+        for band in outcome.bands:
+            about = f" {band.title}" if band.title != band.column else ""
+            st.markdown(f"**{band.column}**: target {_target(band)} (green band).{about}")
+            st.altair_chart(_chart(outcome.frames, band, s.get("segments", [])), width="stretch")
+    with right:
+        st.subheader("Annotated video")
+        if outcome.video is not None:
+            st.video(outcome.video, format="video/mp4")
+        faults = s.get("faults", [])
+        if faults:
+            st.subheader("Worst moment of each fault")
+            for fault in faults:
+                image = outcome.thumbnails.get(fault["fault"])
+                if image is not None:
+                    st.image(image, caption=f"{fault['fault']} at {fault['t_s']:.1f} s")
+        st.subheader("Downloads")
+        stem = Path(outcome.name).stem
+        st.download_button(
+            "Per-frame CSV", outcome.csv, file_name=f"{stem}-frames.csv", mime="text/csv",
+            icon=":material/table:", on_click="ignore",
+        )
+        st.download_button(
+            "Summary JSON", json.dumps(s, indent=1), file_name=f"{stem}-summary.json",
+            mime="application/json", icon=":material/data_object:", on_click="ignore",
+        )
+        if outcome.video is not None:
+            st.download_button(
+                "Annotated video (MP4)", outcome.video, file_name=f"{stem}-annotated.mp4",
+                mime="video/mp4", icon=":material/movie:", on_click="ignore",
+            )
+
+
+def review_page() -> None:
+    st.title("Review a recording")
+    st.write(
+        "Upload a video of a stretch or of yourself at a desk. Every frame is checked as in "
+        "the live pages; you get the angles over time, an annotated video, the worst moment "
+        "of each fault and the numbers to download. The video stays on this computer and its "
+        "temporary copy is deleted after the review."
+    )
+    specs = catalog()
+    kind = st.radio(
+        "What the video shows", ["stretch", "desk posture"], horizontal=True, key="review_kind"
+    )
+    side: str | None = None
+    view: str | None = None
+    profile: str | None = None
+    options = st.columns(2)
+    if kind == "stretch":
+        stretch_id = options[0].selectbox(
+            "Stretch", list(specs), format_func=lambda i: specs[i].name, key="review_stretch"
+        )
+        if specs[stretch_id].sided:
+            choice = options[1].radio(
+                "Side being stretched", ["detect", "left", "right"], horizontal=True,
+                key="review_side",
+            )
+            side = None if choice == "detect" else choice
+    else:
+        stretch_id = ""
+        choice = options[0].radio(
+            "Camera view", ["detect", "side", "front"], horizontal=True, key="review_view"
+        )
+        view = None if choice == "detect" else choice
+        profiles = list_profiles()
+        if profiles:
+            picked = options[1].selectbox(
+                "Judge against calibration", ["none", *profiles], key="review_profile"
+            )
+            profile = None if picked == "none" else picked
+    upload = st.file_uploader("Video", type=list(VIDEO_TYPES), key="review_upload")
+    if upload is None:
+        st.info("Choose a video to review: a side view works best.")
+        return
+    job = (upload.file_id, kind, stretch_id, side, view, profile)
+    outcome = st.session_state.get("review_outcome")
+    if outcome is None or outcome.job != job:
+        if not st.button("Review the video", type="primary", icon=":material/play_arrow:",
+                         key="review_go"):
+            return
+        engine: StretchReview | BoundedPostureReview
+        try:
+            if kind == "stretch":
+                engine = StretchReview(specs[stretch_id], side)
+            else:
+                baseline = load_profile(profile) if profile else None
+                engine = BoundedPostureReview(baseline, view)
+        except PosecheckError as error:
+            st.error(str(error))
+            return
+        result = _run(job, upload.name, upload.getvalue(), engine, side)
+        if isinstance(result, str):
+            st.error(result)
+            return
+        st.session_state["review_outcome"] = outcome = result
+    _show(outcome)
+
+
+review_page()

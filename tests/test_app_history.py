@@ -1,0 +1,97 @@
+"""The History page with AppTest, on a temporary history database (POSECHECK_DATA_DIR)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from posecheck.history import save_posture, save_stretch
+from posecheck.store import open_store
+
+HISTORY = str(Path(__file__).resolve().parent.parent / "app_pages" / "history.py")
+NOW = datetime(2025, 3, 10, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("POSECHECK_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+def _seed() -> list[int]:
+    stretch = {
+        "duration_s": 40.0, "in_position_s": 35.0, "good_form_s": 28.0, "reps": 0,
+        "segments": [
+            {"start_s": 0.0, "end_s": 5.0, "phase": "setting up"},
+            {"start_s": 5.0, "end_s": 40.0, "phase": "holding"},
+        ],
+    }  # fmt: skip
+    posture = {
+        "posture": True, "duration_s": 600.0, "good_s": 450.0, "bad_s": 150.0, "alerts": 2,
+        "segments": [
+            {"start_s": 0.0, "end_s": 450.0, "phase": "good"},
+            {"start_s": 450.0, "end_s": 600.0, "phase": "bad"},
+        ],
+    }  # fmt: skip
+    return [
+        save_stretch(stretch, stretch_id="cat-cow", started_at=NOW - timedelta(days=1)),
+        save_stretch(stretch, stretch_id="kneeling-hip-flexor", side="left", started_at=NOW),
+        save_posture(posture, started_at=NOW - timedelta(days=1)),
+        save_posture(posture, source="review", video="desk.mp4", started_at=NOW),
+    ]
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(HISTORY, default_timeout=30)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_an_empty_history_says_where_sessions_come_from() -> None:
+    at = _app()
+    assert at.title[0].value == "History"
+    assert "No sessions yet" in at.info[0].value
+
+
+def test_sessions_are_listed_with_trend_charts_and_details() -> None:
+    ids = _seed()
+    at = _app()
+    table = at.dataframe[0].value
+    assert list(table["id"]) == [ids[3], ids[1], ids[2], ids[0]]  # newest first
+    assert "Kneeling hip flexor stretch (left)" in set(table["session"]) or any(
+        "(left)" in s for s in table["session"]
+    )
+    assert "video desk.mp4" in set(table["from"])
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 3  # two trends and the chosen session's timeline
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["Slouched"] == "150 s" and labels["Alerts"] == "2"
+
+
+def test_delete_asks_for_confirmation_then_removes_the_session() -> None:
+    ids = _seed()
+    at = _app()
+    chosen = at.selectbox(key="history_pick").value
+    assert chosen == ids[3]
+    at.button(key="history_delete").click().run()
+    assert "for good?" in at.warning[0].value
+    at.button(key="history_no").click().run()
+    with open_store() as store:
+        assert len(store.list_sessions()) == 4
+    at.button(key="history_delete").click().run()
+    at.button(key="history_yes").click().run()
+    assert not at.exception
+    assert at.success[0].value == f"Session #{ids[3]} deleted."
+    with open_store() as store:
+        assert [s.id for s in store.list_sessions()] == [ids[1], ids[2], ids[0]]
+    assert at.selectbox(key="history_pick").value == ids[1]
+
+
+def test_an_unreadable_history_gets_one_sentence(data_dir: Path) -> None:
+    (data_dir / "history.sqlite3").write_bytes(b"this is not a database" * 100)
+    at = _app()
+    assert len(at.error) == 1 and "history" in at.error[0].value.lower()
