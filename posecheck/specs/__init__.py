@@ -6,7 +6,6 @@ spec = load_spec("my_stretch.toml")            # a user's own file, validated th
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from posecheck.specs.model import (
     StretchSpec,
     Trend,
     parse_spec,
+    read_toml,
 )
 
 CATALOG_DIR = Path(__file__).parent / "stretches"
@@ -42,16 +42,7 @@ __all__ = [
 
 def load_spec(path: str | Path) -> StretchSpec:
     """Load and validate one spec file; any problem is a `SpecError` naming file and key."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"The spec file {path} does not exist.")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: not valid TOML ({exc}).") from None
-    except UnicodeDecodeError:
-        raise SpecError(f"{path}: not a text file.") from None
-    return parse_spec(data, str(path))
+    return parse_spec(read_toml(path, "spec file"), str(path))
 
 
 @cache

@@ -7,10 +7,12 @@ and the validation, so an error can name the file, the key and the valid choices
 from __future__ import annotations
 
 import math
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from posecheck.errors import PosecheckError
+from posecheck.errors import InputError, PosecheckError
 from posecheck.metrics import METRICS, Limb
 
 VIEWS = ("side", "front", "three-quarter", "any")
@@ -18,6 +20,19 @@ VIEWS = ("side", "front", "three-quarter", "any")
 
 class SpecError(PosecheckError, ValueError):
     """A spec file that cannot be used; the message names the file, the key and the fix."""
+
+
+def read_toml(path: str | Path, what: str) -> dict[str, Any]:
+    """Parse a rules file, or raise `InputError`/`SpecError` in one sentence naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"The {what} {path} does not exist.")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{path}: not valid TOML ({exc}).") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not a text file.") from None
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,13 @@ Errors name the file, the key and the valid choices, as for the stretch specs.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, fields, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from posecheck.errors import InputError
 from posecheck.metrics import METRICS
-from posecheck.specs.model import SpecError, _Reader
+from posecheck.specs.model import _Reader, read_toml
 
 POSTURE_SPEC = Path(__file__).parent / "posture.toml"
 
@@ -253,16 +251,7 @@ def parse_posture_spec(data: dict[str, Any], origin: str) -> PostureSpec:
 
 def load_posture_spec(path: str | Path) -> PostureSpec:
     """Load and validate a posture rules file; any problem is a `SpecError` naming file and key."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"The posture rules file {path} does not exist.")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: not valid TOML ({exc}).") from None
-    except UnicodeDecodeError:
-        raise SpecError(f"{path}: not a text file.") from None
-    return parse_posture_spec(data, str(path))
+    return parse_posture_spec(read_toml(path, "posture rules file"), str(path))
 
 
 @cache
