@@ -7,20 +7,30 @@
    landmarks, checks, overlay, CSV and H.264 encoding). Target: the review at >= 90 % of the
    bare landmarker's frames per second.
 2. Memory: a 720p clip made by looping a shared clip to `--long-minutes`, reviewed in a child
-   process whose peak resident memory is read from the kernel. Target: under 600 MB.
+   process. The review is two processes (the review and its landmarker process), so the child
+   samples the proportional set size (PSS: shared pages split between the processes sharing
+   them) of both together every 0.2 s and reports the peak of the sum, beside each process's
+   own peak resident size (VmHWM). Not getrusage's ru_maxrss: Linux carries it across exec, so
+   a process started from a big parent reports the parent's size. Target: under 600 MB.
+3. With --batch: several clips reviewed with `posecheck.batch.review_many`, one after another
+   and with two workers, each worker with an inline landmarker or a landmarker process, to
+   choose how batch workers run (see docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from functools import partial
 from pathlib import Path
 
+from posecheck.batch import review_many
 from posecheck.estimator import Estimator, RunningMode
 from posecheck.media import media_dir
 from posecheck.review import ReviewOutputs, StretchReview, review
@@ -42,13 +52,22 @@ def bare_fps(clip: Path) -> tuple[float, int]:
     return len(frames) / elapsed, len(frames)
 
 
-def review_fps(clip: Path, out: Path) -> float:
+def review_fps(clip: Path, out: Path) -> tuple[float, float, float]:
+    """(frames/s over the whole review, frames/s from the first frame out to the last, seconds
+    before the first frame came out: starting the landmarker process, loading the model)."""
     outputs = ReviewOutputs(video=out / "review.mp4", csv=out / "review.csv",
                             thumbnails=out / "thumbs")
+    stamps: list[float] = []
+
+    def progress(done: int, total: int | None) -> None:
+        stamps.append(time.perf_counter())
+
     start = time.perf_counter()
-    result = review(clip, StretchReview(get_stretch(STRETCH)), outputs)
+    result = review(clip, StretchReview(get_stretch(STRETCH)), outputs, progress=progress)
     elapsed = time.perf_counter() - start
-    return int(result.summary["frames"]) / elapsed
+    frames = int(result.summary["frames"])
+    steady = (frames - 1) / (stamps[-1] - stamps[0])
+    return frames / elapsed, steady, stamps[0] - start
 
 
 def long_clip(source: Path, minutes: float, out: Path) -> Path:
@@ -61,12 +80,86 @@ def long_clip(source: Path, minutes: float, out: Path) -> Path:
     return out
 
 
+def _proc_kb(path: str, key: str) -> int:
+    """A "Key:  N kB" line of a /proc file, in kB (0 once the process is gone)."""
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith(key):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(c) for c in f.read().split()]
+    except OSError:
+        pass
+    return found
+
+
+class _PeakSampler(threading.Thread):
+    """Sampled every 0.2 s: the peak of this process's PSS plus its children's, and the
+    children's own peak resident size (VmHWM, read while they are alive)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_kb = 0
+        self.children_hwm_kb = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        me = os.getpid()
+        while not self.stop.wait(0.2):
+            children = _children(me)
+            pids = [me, *children]
+            total = sum(_proc_kb(f"/proc/{pid}/smaps_rollup", "Pss:") for pid in pids)
+            self.peak_kb = max(self.peak_kb, total)
+            for pid in children:
+                hwm = _proc_kb(f"/proc/{pid}/status", "VmHWM:")
+                self.children_hwm_kb = max(self.children_hwm_kb, hwm)
+
+
 def _child(clip: str, out: str) -> None:
-    outputs = ReviewOutputs(video=Path(out) / "long.mp4", csv=Path(out) / "long.csv",
+    outputs = ReviewOutputs(video=Path(out) / "long-annotated.mp4", csv=Path(out) / "long.csv",
                             thumbnails=Path(out) / "thumbs")
+    sampler = _PeakSampler()
+    sampler.start()
     result = review(clip, StretchReview(get_stretch(STRETCH)), outputs)
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"{result.summary['frames']} {result.summary['processing_fps']} {peak_kb}")
+    sampler.stop.set()
+    sampler.join()
+    own_kb = _proc_kb("/proc/self/status", "VmHWM:")
+    landmarker_kb = sampler.children_hwm_kb
+    print(f"{result.summary['frames']} {result.summary['processing_fps']} {own_kb} "
+          f"{landmarker_kb} {sampler.peak_kb}")
+
+
+BATCH_CLIPS = (
+    "03_childs_pose/childs_pose_side.mp4",
+    "02_deep_squat/squats_gym_side.mp4",
+    "10_desk_sitting/side_desk_woman_video.mp4",
+    "01_hip_flexor_low_lunge/lunges_side.mp4",
+)
+
+
+def batch(out: Path) -> None:
+    clips = [media_dir() / c for c in BATCH_CLIPS]
+    make = partial(StretchReview, get_stretch("deep-squat"))
+    configs = [(1, "process"), (2, "inline"), (2, "process"), (1, "inline")]
+    print(f"batch: {len(clips)} clips, CSV + annotated video + thumbnails each")
+    for workers, mode in configs * 2:
+        start = time.perf_counter()
+        items = review_many(clips, make, workers=workers, landmarker=mode,
+                            out_dir=out / f"batch-{workers}-{mode}", videos=True)
+        elapsed = time.perf_counter() - start
+        frames = sum(int(i.summary["frames"]) for i in items if i.summary)
+        print(f"  {workers} worker(s), landmarker {mode:<7}: {frames} frames in {elapsed:5.1f} s"
+              f" = {frames / elapsed:5.1f} frames/s")
 
 
 def main() -> None:
@@ -75,26 +168,44 @@ def main() -> None:
     parser.add_argument("--long-minutes", type=float, default=10.0)
     parser.add_argument("--skip-long", action="store_true")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch", action="store_true", help="also compare batch modes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
+        if args.batch:
+            batch(out)
         # The machines are shared and noisy: alternate the two measurements and compare each
         # review with the mean of the bare runs on either side of it.
-        bares, fulls = [], []
+        bares: list[float] = []
+        fulls: list[float] = []
+        steadies: list[float] = []
+        startups: list[float] = []
         frames = 0
         for _ in range(args.rounds):
             bare, frames = bare_fps(args.clip)
             bares.append(bare)
-            fulls.append(review_fps(args.clip, out))
+            full, steady, startup = review_fps(args.clip, out)
+            fulls.append(full)
+            steadies.append(steady)
+            startups.append(startup)
         bares.append(bare_fps(args.clip)[0])
-        ratios = [full / ((bares[i] + bares[i + 1]) / 2) for i, full in enumerate(fulls)]
+        around = [(bares[i] + bares[i + 1]) / 2 for i in range(args.rounds)]
+        ratios = [full / bare for full, bare in zip(fulls, around, strict=True)]
+        steady_ratios = [steady / bare for steady, bare in zip(steadies, around, strict=True)]
         print(f"clip: {args.clip.name}, {frames} frames, {args.rounds} rounds")
-        print("bare landmarker (VIDEO, frames decoded beforehand): "
+        print("bare landmarker (VIDEO, frames decoded beforehand, created before timing): "
               + ", ".join(f"{b:.1f}" for b in bares) + " frames/s")
-        print("full review (decode + landmarks + checks + overlay + CSV + H.264): "
+        print("full review (decode + landmarks + checks + overlay + CSV + H.264), whole run: "
               + ", ".join(f"{f:.1f}" for f in fulls) + " frames/s")
-        print("review / bare landmarker: " + ", ".join(f"{r:.1%}" for r in ratios)
+        print("  of which before the first frame (landmarker process start, model load): "
+              + ", ".join(f"{s:.2f}" for s in startups) + " s")
+        print("  from the first frame to the last: "
+              + ", ".join(f"{f:.1f}" for f in steadies) + " frames/s")
+        print("review / bare landmarker, whole run: " + ", ".join(f"{r:.1%}" for r in ratios)
               + f" (median {statistics.median(ratios):.1%})")
+        print("review / bare landmarker, first to last frame: "
+              + ", ".join(f"{r:.1%}" for r in steady_ratios)
+              + f" (median {statistics.median(steady_ratios):.1%})")
         if args.skip_long:
             return
         clip = long_clip(args.clip, args.long_minutes, out / "long.mp4")
@@ -102,9 +213,11 @@ def main() -> None:
             [sys.executable, "-m", "benchmarks.review", "--child", str(clip), str(out)],
             check=True, capture_output=True, text=True,
         )
-        frames_long, fps_long, peak_kb = result.stdout.split()[-3:]
+        frames_long, fps_long, own_kb, landmarker_kb, both_kb = result.stdout.split()[-5:]
         print(f"{args.long_minutes:g}-minute 720p review: {frames_long} frames at {fps_long} "
-              f"frames/s, peak memory {int(peak_kb) / 1024:.0f} MB")
+              f"frames/s; peak memory of review + landmarker together (PSS) "
+              f"{int(both_kb) / 1024:.0f} MB; peak resident size of each: review "
+              f"{int(own_kb) / 1024:.0f} MB, landmarker process {int(landmarker_kb) / 1024:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -62,8 +62,9 @@ PIPELINE_DEPTH = 2
 #: each review one video while others run beside them).
 LANDMARKER_MODES = ("process", "inline")
 #: A second person in view on more than this share of the frames with someone in them earns the
-#: summary a warning: the tracked person may not have been the same one throughout.
-MULTI_PERSON_SHARE = 0.1
+#: summary a warning: the tracked person may not have been the same one throughout. (Someone
+#: walking through the background for a few seconds does not; the count is in the summary.)
+MULTI_PERSON_SHARE = 0.25
 
 
 class ReviewEngine(Protocol):
@@ -361,6 +362,24 @@ def _partial(path: Path) -> Path:
     return path.with_name(f".{path.name}.partial")
 
 
+def _thread_ids() -> set[int]:
+    """The kernel's ids of this process's threads (empty where /proc is not there)."""
+    try:
+        return {int(tid) for tid in os.listdir("/proc/self/task")}
+    except OSError:
+        return set()
+
+
+def _share_affinity(threads: set[int]) -> None:
+    """Give `threads` the calling thread's CPU affinity (Linux sets it per thread)."""
+    if not hasattr(os, "sched_setaffinity"):
+        return
+    cpus = os.sched_getaffinity(0)
+    for tid in threads:
+        with contextlib.suppress(OSError):  # a thread that has ended meanwhile
+            os.sched_setaffinity(tid, cpus)
+
+
 def _analysed_bytes(info: VideoInfo, max_side: int | None) -> int:
     """The size of one decoded BGR frame after `max_side` scaling (as `VideoReader` does it)."""
     width, height = info.width, info.height
@@ -390,6 +409,7 @@ def review(
     if landmarker not in LANDMARKER_MODES:
         raise ValueError(f"landmarker must be one of {LANDMARKER_MODES}, got {landmarker!r}")
     started = time.perf_counter()
+    threads_before = _thread_ids()
     reader = read_frames(path, max_side=max_side)
     info = reader.info
     total = info.frame_count
@@ -401,6 +421,7 @@ def review(
     persons = 0
     crowded = 0
     partials = [_partial(p) for p in (outputs.video, outputs.csv) if p is not None]
+    decoded: Iterator[VideoFrame] | None = None
     done = False
     try:
         if outputs.video is not None:
@@ -445,7 +466,6 @@ def review(
                 progress(frames, total)
 
         estimator: ProcessEstimator | _InlineEstimator
-        decoded: Iterator[VideoFrame]
         if inline:
             estimator, depth, decoded = _InlineEstimator(settings), 1, iter(reader)
         else:
@@ -455,6 +475,9 @@ def review(
                 estimator = ProcessEstimator(
                     _analysed_bytes(info, max_side), settings, depth=PIPELINE_DEPTH
                 )
+            # ProcessEstimator moves only this thread off the landmarker's core; the threads
+            # this review already started (FFmpeg's decoder threads, the encoder thread) follow.
+            _share_affinity(_thread_ids() - threads_before)
             depth, decoded = PIPELINE_DEPTH, _prefetch(reader)
         with estimator:
             in_flight: deque[VideoFrame] = deque()
@@ -477,6 +500,8 @@ def review(
             raise InputError(f"Could not write the annotated video ({exc}).") from None
         raise
     finally:
+        if isinstance(decoded, Generator):
+            decoded.close()  # stops the decoding thread before the file is closed under it
         if writer is not None:
             writer.finish()
         if csv_file is not None:
@@ -529,7 +554,7 @@ def review(
 
 
 def _write_thumbnails(folder: Path | None, worst: dict[str, _Worst]) -> list[Path]:
-    if folder is None:
+    if folder is None or not worst:
         return []
     try:
         folder.mkdir(parents=True, exist_ok=True)
