@@ -1,4 +1,5 @@
-"""Photo check page: a photo in, the detected skeleton and its main joint angles out."""
+"""Photo check page: a photo in, the detected skeleton and its main joint angles out, or, for a
+chosen stretch, the same verdict `posecheck check` gives."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import threading
 import cv2
 import streamlit as st
 
+from posecheck.coach import judge_still
 from posecheck.errors import PosecheckError
 from posecheck.estimator import Estimator
 from posecheck.images import IMAGE_TYPES, decode_image
 from posecheck.metrics import main_joint_angles
-from posecheck.overlay import LabelAnnotator, SkeletonAnnotator
+from posecheck.overlay import CoachAnnotator, Image, LabelAnnotator, SkeletonAnnotator
+from posecheck.pose import Pose
+from posecheck.specs import StretchSpec, catalog
 
 
 @st.cache_resource(show_spinner="Loading the pose model…")
@@ -25,6 +29,13 @@ def photo_page() -> None:
     st.write(
         "Upload a photo of one person. posecheck finds 33 body landmarks, draws the skeleton "
         "and measures the main joint angles. Nothing leaves this computer."
+    )
+    specs = catalog()
+    choice = st.selectbox(
+        "Check it as",
+        ["", *specs],
+        key="photo_stretch",
+        format_func=lambda i: specs[i].name if i else "just the joint angles",
     )
     upload = st.file_uploader("Photo", type=list(IMAGE_TYPES))
     if upload is None:
@@ -45,6 +56,10 @@ def photo_page() -> None:
             "and well lit."
         )
         st.image(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), caption=upload.name)
+        return
+
+    if choice:
+        show_stretch_check(image, pose, specs[choice], upload.name)
         return
 
     angles = main_joint_angles(pose)
@@ -73,6 +88,32 @@ def photo_page() -> None:
                 f"{hidden} joint(s) not visible from this side: posecheck reports them as "
                 "not visible instead of guessing."
             )
+
+
+def show_stretch_check(image: Image, pose: Pose, spec: StretchSpec, name: str) -> None:
+    result = judge_still(spec, pose)
+    left, right = st.columns([3, 1])
+    with left:
+        drawn = CoachAnnotator().annotate(image, result)
+        st.image(cv2.cvtColor(drawn, cv2.COLOR_BGR2RGB), caption=name)
+    with right:
+        st.subheader(spec.name)
+        if not result.in_position:
+            st.warning("Not in position for this stretch: " + (result.cue or ""))
+        elif result.form_ok:
+            st.success("In position, good form.")
+        else:
+            st.warning(result.cue or "In position: adjust.")
+        st.table(
+            {
+                "check": [v.check.id for v in result.verdicts],
+                "status": [v.status.value for v in result.verdicts],
+                "value": [
+                    "" if v.measurement.value is None else f"{v.measurement.value:.0f}"
+                    for v in result.verdicts
+                ],
+            }
+        )
 
 
 photo_page()

@@ -208,13 +208,10 @@ def _run_check(args: argparse.Namespace) -> int:
     if args.out is not None:
         import cv2
 
-        from posecheck.coach import Coach, CoachSettings
+        from posecheck.coach import judge_still
         from posecheck.overlay import CoachAnnotator
 
-        # A still photo: no smoothing and no waiting for a state to settle.
-        still = CoachSettings(smoothing=False, status_hold_s=0, position_hold_s=0, cue_min_s=0)
-        coach = Coach(spec, args.side, still)
-        result = coach.update(pose, 0.0)
+        result = judge_still(spec, pose, args.side)
         if not cv2.imwrite(str(args.out), CoachAnnotator().annotate(image, result)):
             raise InputError(f"Cannot write {args.out}.")
     if args.json:

@@ -322,3 +322,12 @@ class Coach:
             m = evaluation.measurements.get(key)
             self._reps.update(m.value if m else None)
         return self._reps.count
+
+
+#: A still photo: no smoothing and no waiting for a state to settle.
+STILL = CoachSettings(smoothing=False, status_hold_s=0, position_hold_s=0, cue_min_s=0)
+
+
+def judge_still(spec: StretchSpec, pose: Pose | None, side: str | None = None) -> FrameResult:
+    """The coach's verdict on a single photo (what `posecheck check` and the photo page draw)."""
+    return Coach(spec, side, STILL).update(pose, 0.0)

@@ -139,3 +139,17 @@ def test_a_coach_stream_with_nobody_in_view_is_not_saved(
     at.run()
     assert at.warning[0].value == "Nobody was in view, so nothing was saved to your history."
     assert not (tmp_path / "history.sqlite3").exists()
+
+
+def test_the_photo_page_can_check_a_stretch(media: Path) -> None:
+    at = _app()
+    at.selectbox(key="photo_stretch").set_value("kneeling-hip-flexor").run()
+    photo = media / "01_hip_flexor_low_lunge" / "kneeling_hip_flexor_side.jpg"
+    at.file_uploader[0].set_value((photo.name, photo.read_bytes(), "image/jpeg")).run()
+    assert not at.exception and not at.error
+    assert at.success[0].value == "In position, good form."
+    table = at.table[0].value
+    assert list(table["check"]) == ["front-knee", "trunk-upright", "pelvic-tilt"]
+    assert set(table["status"]) == {"ok"}
+    at.selectbox(key="photo_stretch").set_value("cobra").run()
+    assert "Not in position for this stretch" in at.warning[0].value
