@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from posecheck.geometry import DegenerateGeometryError
-from posecheck.metrics import Context, Limb, Measurement, Unmeasurable, get_metric, measure
+from posecheck.metrics import Context, Limb, Measurement, Unmeasurable, measure
 from posecheck.pose import Pose
 from posecheck.specs import Check, StretchSpec
 
@@ -185,6 +185,3 @@ def _worked_side(ctx: Context, spec: StretchSpec, side: str | None) -> str | Non
     except (Unmeasurable, DegenerateGeometryError):  # the role's landmarks are not seen
         return None
 
-
-def unit_of(check: Check) -> str:
-    return get_metric(check.metric).unit

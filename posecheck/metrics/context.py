@@ -125,10 +125,6 @@ class Context:
         world: FloatArray = self.pose.world[int(landmark)]
         return world
 
-    def limb_point(self, limb: Limb | Side, part: str) -> FloatArray:
-        """Pixel (x, y) of `part` ("KNEE", "HIP", ...) on the side `limb` resolves to."""
-        return self.xy(_part(self.side_of(limb), part))
-
     def mid(self, part: str) -> FloatArray:
         """Midpoint of the left and right `part`; the one seen side when the other is hidden."""
         left, right = _part("left", part), _part("right", part)
