@@ -17,7 +17,7 @@ from posecheck.pose import Pose
 from posecheck.review import StretchReview
 from posecheck.rules import Status
 from posecheck.specs import StretchSpec, catalog
-from posecheck.stream import Image, LiveSession, StreamHolder, rtc_configuration
+from posecheck.stream import Image, page_stream, rtc_configuration
 
 # Colour names are Streamlit markdown colours; no emoji, which many systems cannot draw.
 PHASE_LABEL = {
@@ -42,7 +42,10 @@ spec = specs[stretch_id]
 side: str | None = None
 if spec.sided:
     choice = st.radio(
-        "Side being stretched", ["detect", "left", "right"], horizontal=True, key="coach_side",
+        "Side being stretched",
+        ["detect", "left", "right"],
+        horizontal=True,
+        key="coach_side",
         help="'detect' works the side out from your pose; choose one to keep the timer on it.",
     )
     side = None if choice == "detect" else choice
@@ -63,6 +66,7 @@ with guide:
     st.markdown(f"**Goal.** {hold}. The timer only counts time in good form.")
     if spec.limitations:
         st.caption(f"What the camera can't see: {spec.limitations}")
+
 
 class CoachLink:
     """What the Coach page and the stream share: a fresh engine (coach plus session recorder)
@@ -130,25 +134,10 @@ class CoachLink:
 ANNOTATOR = CoachAnnotator()
 
 # One engine and landmarker per browser session and per stretch/side choice.
-key = f"coach-{spec.id}-{side or 'both'}"
-if st.session_state.get("coach_key") != key:
-    old = st.session_state.get("coach_holder")
-    if old is not None:
-        old.ended()
-    link = CoachLink(spec, side)
-
-    def _session(link: CoachLink = link) -> LiveSession[FrameResult]:
-        link.begin()
-        return LiveSession(link.update, link.annotate)
-
-    def _ended(_session: LiveSession[FrameResult], link: CoachLink = link) -> None:
-        link.ended()
-
-    st.session_state["coach_key"] = key
-    st.session_state["coach_link"] = link
-    st.session_state["coach_holder"] = StreamHolder(_session, _ended)
-holder: StreamHolder[FrameResult] = st.session_state["coach_holder"]
-link = st.session_state["coach_link"]
+holder, link = page_stream(
+    st.session_state, "coach", f"coach-{spec.id}-{side or 'both'}", lambda: CoachLink(spec, side)
+)
+key = st.session_state["coach_key"]
 
 with live:
     ctx = webrtc_streamer(

@@ -28,7 +28,7 @@ from posecheck.profiles import DEFAULT_PROFILE, load_profile, profile_path, save
 from posecheck.review import PostureReview
 from posecheck.specs import catalog
 from posecheck.specs.posture import posture_spec
-from posecheck.stream import Image, LiveSession, PoseTap, StreamHolder, rtc_configuration
+from posecheck.stream import Image, PoseTap, page_stream, rtc_configuration
 
 STATUS_LABEL = {
     PostureStatus.GOOD: ":green[Good posture]",
@@ -227,13 +227,23 @@ def desk_page() -> None:
     )
     top = st.columns([2, 2, 3])
     choice = top[0].radio(
-        "Camera view", list(VIEWS), horizontal=True, key="desk_view",
+        "Camera view",
+        list(VIEWS),
+        horizontal=True,
+        key="desk_view",
         help="'detect' works the view out from your shoulders; choose one to fix it.",
     )
-    profile = top[1].text_input(
-        "Camera profile", value=DEFAULT_PROFILE, key="desk_profile",
-        help="Your calibration is saved under this name: one per camera position.",
-    ).strip() or DEFAULT_PROFILE
+    profile = (
+        top[1]
+        .text_input(
+            "Camera profile",
+            value=DEFAULT_PROFILE,
+            key="desk_profile",
+            help="Your calibration is saved under this name: one per camera position.",
+        )
+        .strip()
+        or DEFAULT_PROFILE
+    )
     view = VIEWS[choice]
 
     baseline: Baseline | None = None
@@ -245,24 +255,8 @@ def desk_page() -> None:
 
     key = f"desk-{choice}-{profile}"
     if st.session_state.get("desk_key") != key:
-        old = st.session_state.get("desk_holder")
-        if old is not None:
-            old.ended()
-        link = DeskLink(view, baseline)
-
-        def _session(link: DeskLink = link) -> LiveSession[PostureResult]:
-            link.begin()
-            return LiveSession(link.update, link.annotate)
-
-        def _ended(_session: LiveSession[PostureResult], link: DeskLink = link) -> None:
-            link.ended()
-
-        st.session_state["desk_key"] = key
-        st.session_state["desk_link"] = link
-        st.session_state["desk_holder"] = StreamHolder(_session, _ended)
         st.session_state.pop("desk_calibration", None)
-    holder: StreamHolder[PostureResult] = st.session_state["desk_holder"]
-    link = st.session_state["desk_link"]
+    holder, link = page_stream(st.session_state, "desk", key, lambda: DeskLink(view, baseline))
 
     live, panel = st.columns([3, 2])
     with live:
@@ -280,7 +274,9 @@ def desk_page() -> None:
         )
         label = "Recalibrate" if link.baseline is not None else "Calibrate"
         if st.button(
-            label, icon=":material/straighten:", key="desk_calibrate",
+            label,
+            icon=":material/straighten:",
+            key="desk_calibrate",
             help=f"Sit upright and still for {spec.calibration.seconds:g} s while it records.",
         ):
             st.session_state.pop("desk_calibration", None)
@@ -350,7 +346,8 @@ def desk_page() -> None:
             routine = [r for r in result.routine if r in names]
             st.warning(
                 f"{settings.break_after_min:g} minutes seated: time for a stretch break ("
-                + ", ".join(names[r].name for r in routine) + ").",
+                + ", ".join(names[r].name for r in routine)
+                + ").",
                 icon=":material/self_improvement:",
             )
             if routine and st.button(

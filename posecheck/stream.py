@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import av
 import numpy as np
@@ -26,6 +26,7 @@ from posecheck.pose import Pose
 from posecheck.settings import EstimatorSettings
 
 R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 Image = NDArray[np.uint8]
 
 
@@ -252,3 +253,50 @@ def rtc_configuration(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         server["username"] = env["POSECHECK_TURN_USERNAME"]
         server["credential"] = env.get("POSECHECK_TURN_CREDENTIAL", "")
     return {"iceServers": [server]}
+
+
+class EngineLink(Protocol[R_co]):
+    """What a page hands `page_stream`: an engine wrapper the stream's session drives."""
+
+    def begin(self) -> None: ...
+    def update(self, pose: Pose | None, t_s: float) -> R_co: ...
+    def annotate(self, frame: Image, result: Any) -> Image: ...
+    def ended(self) -> None: ...
+
+
+L = TypeVar("L", bound=EngineLink[Any])
+
+
+class SessionState(Protocol):
+    """The part of `st.session_state` (or a plain dict) that `page_stream` uses."""
+
+    def __contains__(self, key: str) -> bool: ...
+    def __getitem__(self, key: str) -> Any: ...
+    def __setitem__(self, key: str, value: Any) -> None: ...
+
+
+def page_stream(
+    state: SessionState, name: str, key: str, make_link: Callable[[], L]
+) -> tuple[StreamHolder[Any], L]:
+    """The stream holder and engine link a page keeps in its session state under `name`.
+
+    A new `key` (another stretch, side, view or profile) ends the old stream and makes a new
+    link; each start of the camera begins a fresh session on that link (`link.begin()`), and
+    its end calls `link.ended()` (e.g. to save to the history).
+    """
+    if f"{name}_key" not in state or state[f"{name}_key"] != key:
+        if f"{name}_holder" in state:
+            state[f"{name}_holder"].ended()
+        link = make_link()
+
+        def session(link: L = link) -> LiveSession[Any]:
+            link.begin()
+            return LiveSession(link.update, link.annotate)
+
+        def ended(_session: LiveSession[Any], link: L = link) -> None:
+            link.ended()
+
+        state[f"{name}_key"] = key
+        state[f"{name}_link"] = link
+        state[f"{name}_holder"] = StreamHolder(session, ended)
+    return state[f"{name}_holder"], state[f"{name}_link"]
