@@ -37,6 +37,7 @@ __all__ = [
     "DegenerateGeometryError",
     "angle_from_horizontal",
     "distance",
+    "elevation",
     "facing_from_points",
     "hip_flexion_signed",
     "incline_from_vertical",
@@ -232,6 +233,13 @@ def angle_from_horizontal(a: ArrayLike, b: ArrayLike) -> float:
     """
     dx, dy = _direction_2d(_point(a, "a"), _point(b, "b"), "angle_from_horizontal")
     return _deg(math.atan2(abs(dy), abs(dx)))
+
+
+def elevation(low: ArrayLike, high: ArrayLike) -> float:
+    """Angle of low->high above the image horizontal, -90..90, whichever way it points along
+    x: positive when `high` is higher on screen (a raised leg, a lifted chest)."""
+    dx, dy = _direction_2d(_point(low, "low"), _point(high, "high"), "elevation")
+    return _deg(math.atan2(-dy, abs(dx)))
 
 
 def signed_angle_from_horizontal(a: ArrayLike, b: ArrayLike) -> float:

@@ -17,6 +17,7 @@ from posecheck.geometry import (
     DegenerateGeometryError,
     angle_from_horizontal,
     distance,
+    elevation,
     facing_from_points,
     hip_flexion_signed,
     incline_from_vertical,
@@ -626,3 +627,12 @@ def test_line_tilt_range_and_invariance_to_turning(line: tuple[Arr, Arr], turn: 
     )
     turned = _rot_about_y(np.stack(line), turn)
     assert line_tilt_from_horizontal_3d(*turned) == pytest.approx(tilt, abs=TOL)
+
+
+def test_elevation_is_the_angle_above_the_horizontal_whichever_way_it_points() -> None:
+    assert elevation((0, 0), (10, -10)) == pytest.approx(45.0)
+    assert elevation((0, 0), (-10, -10)) == pytest.approx(45.0)  # mirrored: same
+    assert elevation((0, 0), (10, 10)) == pytest.approx(-45.0)  # below: negative
+    assert elevation((5, 5), (5, -20)) == pytest.approx(90.0)
+    with pytest.raises(DegenerateGeometryError):
+        elevation((1, 1), (1, 1))

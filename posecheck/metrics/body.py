@@ -23,14 +23,6 @@ def _limb(ctx: Context, limb: Limb, *parts: str) -> tuple[L, ...]:
     return tuple(_part(side, p) for p in parts)
 
 
-def _elevation(low: np.ndarray, high: np.ndarray) -> float:
-    """Angle of low->high above the image horizontal, -90..90 (positive: `high` is higher)."""
-    dx, dy = float(high[0] - low[0]), float(low[1] - high[1])
-    if math.hypot(dx, dy) < 1e-9:
-        raise geometry.DegenerateGeometryError("zero-length segment")
-    return math.degrees(math.atan2(dy, abs(dx)))
-
-
 def _angle3(ctx: Context, a: L, b: L, c: L) -> Measured:
     value = geometry.joint_angle(ctx.xy(a), ctx.xy(b), ctx.xy(c))
     return Measured(value, (a, b, c), b)
@@ -219,7 +211,7 @@ def shin_incline(ctx: Context, limb: Limb) -> Measured:
 )
 def thigh_elevation(ctx: Context, limb: Limb) -> Measured:
     hip, knee = _limb(ctx, limb, "HIP", "KNEE")
-    return Measured(_elevation(ctx.xy(hip), ctx.xy(knee)), (hip, knee), hip)
+    return Measured(geometry.elevation(ctx.xy(hip), ctx.xy(knee)), (hip, knee), hip)
 
 
 @metric(
@@ -229,7 +221,7 @@ def thigh_elevation(ctx: Context, limb: Limb) -> Measured:
 )
 def leg_raise(ctx: Context, limb: Limb) -> Measured:
     hip, knee, ankle = _limb(ctx, limb, "HIP", "KNEE", "ANKLE")
-    return Measured(_elevation(ctx.xy(hip), ctx.xy(ankle)), (hip, knee, ankle), hip)
+    return Measured(geometry.elevation(ctx.xy(hip), ctx.xy(ankle)), (hip, knee, ankle), hip)
 
 
 @metric(
@@ -240,7 +232,7 @@ def leg_raise(ctx: Context, limb: Limb) -> Measured:
 )
 def hip_lift(ctx: Context, limb: Limb) -> Measured:
     hip, knee = _limb(ctx, limb, "HIP", "KNEE")
-    return Measured(_elevation(ctx.xy(knee), ctx.xy(hip)), (hip, knee), hip)
+    return Measured(geometry.elevation(ctx.xy(knee), ctx.xy(hip)), (hip, knee), hip)
 
 
 @metric(
@@ -248,7 +240,7 @@ def hip_lift(ctx: Context, limb: Limb) -> Measured:
     "Trunk (hip to shoulder midpoints) above the horizontal: 0 lying flat, 90 upright.",
 )
 def chest_lift(ctx: Context, limb: Limb) -> Measured:
-    value = _elevation(ctx.mid("HIP"), ctx.mid("SHOULDER"))
+    value = geometry.elevation(ctx.mid("HIP"), ctx.mid("SHOULDER"))
     return Measured(value, (L.LEFT_HIP, L.LEFT_SHOULDER, L.RIGHT_HIP, L.RIGHT_SHOULDER))
 
 
@@ -395,7 +387,7 @@ def head_to_arm_line(ctx: Context, limb: Limb) -> Measured:
 def bridge_arch(ctx: Context, limb: Limb) -> Measured:
     shoulder, hip, knee = _limb(ctx, limb, "SHOULDER", "HIP", "KNEE")
     s, h, k = ctx.xy(shoulder), ctx.xy(hip), ctx.xy(knee)
-    above = _elevation(s, h) - _elevation(s, k)
+    above = geometry.elevation(s, h) - geometry.elevation(s, k)
     return Measured(above, (shoulder, hip, knee), hip)
 
 

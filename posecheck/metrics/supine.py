@@ -15,16 +15,12 @@ import numpy as np
 
 from posecheck import geometry
 from posecheck.landmarks import Landmark as L
-from posecheck.metrics.context import Context, Limb, Unmeasurable, _part
+from posecheck.metrics.context import Context, Limb, Unmeasurable, _other, _part
 from posecheck.metrics.registry import Measured, metric
 
 FloatArray = np.ndarray
 
 _SIDES = ("left", "right")
-
-
-def _other(side: str) -> str:
-    return "right" if side == "left" else "left"
 
 
 def _toward_ceiling(base: FloatArray, segment: FloatArray) -> float:
@@ -74,14 +70,6 @@ def thigh_line_rotation(ctx: Context, limb: Limb) -> Measured:
     return Measured(math.degrees(math.atan2(dy, abs(dx))), (hip, knee, ankle), hip)
 
 
-def _elevation(low: FloatArray, high: FloatArray) -> float:
-    """Angle of low->high above the image horizontal, -90..90, whichever way it points."""
-    dx, dy = float(high[0] - low[0]), float(low[1] - high[1])
-    if math.hypot(dx, dy) < 1e-9:
-        raise geometry.DegenerateGeometryError("zero-length segment")
-    return math.degrees(math.atan2(dy, abs(dx)))
-
-
 @metric(
     "bridge_hip_angle",
     "Lying on the back, side view: the shoulder-hip-knee angle measured on the floor side of "
@@ -95,7 +83,7 @@ def bridge_hip_angle(ctx: Context, limb: Limb) -> Measured:
     shoulder, hip, knee = (_part(side, p) for p in ("SHOULDER", "HIP", "KNEE"))
     s, h, k = ctx.xy(shoulder), ctx.xy(hip), ctx.xy(knee)
     angle = geometry.joint_angle(s, h, k)
-    above = _elevation(s, h) - _elevation(s, k) > 0
+    above = geometry.elevation(s, h) - geometry.elevation(s, k) > 0
     return Measured(360.0 - angle if above else angle, (shoulder, hip, knee), hip)
 
 
