@@ -15,7 +15,7 @@ import numpy as np
 from posecheck.landmarks import Landmark
 from posecheck.metrics import Context, Limb
 from posecheck.pose import Pose
-from posecheck.rules import Evaluation, Status, evaluate
+from posecheck.rules import Evaluation, Status, Verdict, evaluate
 from posecheck.specs import StretchSpec
 
 
@@ -52,8 +52,15 @@ def rotate(pose: Pose, pivot: Landmark, moving: Iterable[Landmark], degrees: flo
     normalized = pose.normalized.copy()
     normalized[:, 0] = px[:, 0] / width
     normalized[:, 1] = px[:, 1] / height
-    return Pose(normalized, pose.visibility, pose.presence, world, pose.image_size,
-                pose.timestamp_ms, pose.people)
+    return Pose(
+        normalized,
+        pose.visibility,
+        pose.presence,
+        world,
+        pose.image_size,
+        pose.timestamp_ms,
+        pose.people,
+    )
 
 
 def shift(pose: Pose, moving: Iterable[Landmark], dx_px: float, dy_px: float) -> Pose:
@@ -63,8 +70,15 @@ def shift(pose: Pose, moving: Iterable[Landmark], dx_px: float, dy_px: float) ->
     for lm in moving:
         normalized[lm, 0] += dx_px / width
         normalized[lm, 1] += dy_px / height
-    return Pose(normalized, pose.visibility, pose.presence, pose.world, pose.image_size,
-                pose.timestamp_ms, pose.people)
+    return Pose(
+        normalized,
+        pose.visibility,
+        pose.presence,
+        pose.world,
+        pose.image_size,
+        pose.timestamp_ms,
+        pose.people,
+    )
 
 
 def hide(pose: Pose, landmarks: Iterable[Landmark], *, out_of_frame: bool = False) -> Pose:
@@ -74,8 +88,15 @@ def hide(pose: Pose, landmarks: Iterable[Landmark], *, out_of_frame: bool = Fals
         visibility[lm] = 0.05
         if out_of_frame:
             presence[lm] = 0.05
-    return Pose(pose.normalized, visibility, presence, pose.world, pose.image_size,
-                pose.timestamp_ms, pose.people)
+    return Pose(
+        pose.normalized,
+        visibility,
+        presence,
+        pose.world,
+        pose.image_size,
+        pose.timestamp_ms,
+        pose.people,
+    )
 
 
 def mirror(pose: Pose) -> Pose:
@@ -87,8 +108,32 @@ def mirror(pose: Pose) -> Pose:
     if pose.world is not None:
         world = pose.world.copy()
         world[:, 0] = -world[:, 0]
-    return Pose(normalized, pose.visibility, pose.presence, world, pose.image_size,
-                pose.timestamp_ms, pose.people)
+    return Pose(
+        normalized,
+        pose.visibility,
+        pose.presence,
+        world,
+        pose.image_size,
+        pose.timestamp_ms,
+        pose.people,
+    )
+
+
+#: The face and ears: rotating these about a shoulder tips the head.
+HEAD = [Landmark(i) for i in range(11)]
+
+
+def verdict(spec: StretchSpec, pose: Pose, check_id: str, side: str | None = None) -> Verdict:
+    """One check's verdict on one frame."""
+    return next(v for v in evaluate(spec, pose, side).verdicts if v.check.id == check_id)
+
+
+def assert_not_in_position(spec: StretchSpec, pose: Pose) -> None:
+    """Another pose: setup guidance, and no check judged (no form faults, no form cues)."""
+    evaluation = evaluate(spec, pose)
+    assert not evaluation.in_position
+    assert evaluation.setup_cues
+    assert all(v.status is Status.UNKNOWN and v.cue is None for v in evaluation.verdicts)
 
 
 def adjusting(evaluation: Evaluation) -> dict[str, str | None]:
@@ -96,8 +141,9 @@ def adjusting(evaluation: Evaluation) -> dict[str, str | None]:
     return {v.check.id: v.direction for v in evaluation.verdicts if v.status is Status.ADJUST}
 
 
-def assert_only(spec: StretchSpec, pose: Pose, check_id: str, direction: str,
-                side: str | None = None) -> None:
+def assert_only(
+    spec: StretchSpec, pose: Pose, check_id: str, direction: str, side: str | None = None
+) -> None:
     """The pose is in position and exactly `check_id` is out of range, in `direction`, with
     its cue among the cues."""
     evaluation = evaluate(spec, pose, side)
@@ -122,5 +168,19 @@ def value_of(spec: StretchSpec, pose: Pose, check_id: str, side: str | None = No
     raise KeyError(check_id)
 
 
-__all__ = ["adjusting", "assert_good", "assert_only", "hide", "mirror", "np", "part", "rotate",
-           "shift", "side_of", "value_of"]
+__all__ = [
+    "HEAD",
+    "adjusting",
+    "assert_good",
+    "assert_not_in_position",
+    "assert_only",
+    "hide",
+    "mirror",
+    "np",
+    "part",
+    "rotate",
+    "shift",
+    "side_of",
+    "value_of",
+    "verdict",
+]

@@ -11,10 +11,20 @@ import pytest
 from posecheck.coach import Coach
 from posecheck.landmarks import Landmark
 from posecheck.pose import Pose
-from posecheck.rules import Status, Verdict, evaluate
+from posecheck.rules import Status, evaluate
 from posecheck.specs import CATALOG_DIR, StretchSpec, load_spec
 from tests.conftest import FIXTURES, fixture_pose
-from tests.posing import adjusting, assert_good, assert_only, hide, part, rotate, shift
+from tests.posing import (
+    adjusting,
+    assert_good,
+    assert_not_in_position,
+    assert_only,
+    hide,
+    part,
+    rotate,
+    shift,
+    verdict,
+)
 
 UPPER = [Landmark(i) for i in range(23)]
 HIPS = [Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
@@ -30,10 +40,6 @@ def spec() -> StretchSpec:
 def pose() -> Pose:
     """Real: the top of the bridge, side view, near (right) leg seen, head at image left."""
     return fixture_pose("bridge_side_physio_t1_2")
-
-
-def verdict(spec: StretchSpec, pose: Pose, check_id: str) -> Verdict:
-    return next(v for v in evaluate(spec, pose).verdicts if v.check.id == check_id)
 
 
 # --- real fixtures ---------------------------------------------------------------------------
@@ -98,7 +104,7 @@ def test_feet_too_close_or_too_far_fire_only_knee_bend(
     ],
 )
 def test_other_poses_are_not_in_position(spec: StretchSpec, name: str) -> None:
-    assert not evaluate(spec, fixture_pose(name)).in_position
+    assert_not_in_position(spec, fixture_pose(name))
 
 
 # --- half visible -------------------------------------------------------------------------------

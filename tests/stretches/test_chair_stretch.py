@@ -18,9 +18,17 @@ from posecheck.pose import Pose
 from posecheck.rules import Status, evaluate
 from posecheck.specs import CATALOG_DIR, StretchSpec, load_spec
 from tests.conftest import fixture_pose
-from tests.posing import assert_good, assert_only, hide, part, rotate, side_of
+from tests.posing import (
+    HEAD,
+    assert_good,
+    assert_not_in_position,
+    assert_only,
+    hide,
+    part,
+    rotate,
+    side_of,
+)
 
-HEAD = [Landmark(i) for i in range(11)]
 HAND = ("wrist", "pinky", "index", "thumb")
 FEET = ("ankle", "heel", "foot_index")
 
@@ -155,17 +163,13 @@ def test_lifted_head_is_flagged(spec: StretchSpec, pose: Pose) -> None:
     ],
 )
 def test_other_poses_are_not_in_position(spec: StretchSpec, name: str) -> None:
-    evaluation = evaluate(spec, fixture_pose(name))
-    assert not evaluation.in_position
-    assert evaluation.setup_cues
+    assert_not_in_position(spec, fixture_pose(name))
 
 
 # --- cannot judge ----------------------------------------------------------------------------
 
 
-def test_hidden_heel_makes_the_hips_over_heels_check_unknown(
-    spec: StretchSpec, pose: Pose
-) -> None:
+def test_hidden_heel_makes_the_hips_over_heels_check_unknown(spec: StretchSpec, pose: Pose) -> None:
     hidden = hide(pose, [part(near(pose), "heel")])
     evaluation = evaluate(spec, hidden)
     assert evaluation.in_position

@@ -10,12 +10,22 @@ from posecheck.coach import Coach
 from posecheck.landmarks import Landmark
 from posecheck.metrics import Limb, get_metric
 from posecheck.pose import Pose
-from posecheck.rules import Status, Verdict, evaluate
+from posecheck.rules import Status, evaluate
 from posecheck.specs import CATALOG_DIR, StretchSpec, load_spec
 from tests.conftest import fixture_pose
-from tests.posing import adjusting, assert_good, assert_only, hide, part, rotate, side_of
+from tests.posing import (
+    HEAD,
+    adjusting,
+    assert_good,
+    assert_not_in_position,
+    assert_only,
+    hide,
+    part,
+    rotate,
+    side_of,
+    verdict,
+)
 
-HEAD = [Landmark(i) for i in range(11)]
 HAND = ("wrist", "pinky", "index", "thumb")
 LEGS = [Landmark(i) for i in range(23, 33)]
 
@@ -39,10 +49,6 @@ def upper(side: str) -> list[Landmark]:
     """Head, shoulders and both arms: everything that leans when the trunk leans."""
     arms = [part(s, p) for s in ("left", "right") for p in ("elbow", *HAND)]
     return [*HEAD, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, *arms]
-
-
-def verdict(spec: StretchSpec, pose: Pose, check_id: str) -> Verdict:
-    return next(v for v in evaluate(spec, pose).verdicts if v.check.id == check_id)
 
 
 # --- real fixtures ---------------------------------------------------------------------------
@@ -122,9 +128,7 @@ def test_head_pushed_forward_is_flagged(spec: StretchSpec, pose: Pose) -> None:
     ],
 )
 def test_other_poses_are_not_in_position(spec: StretchSpec, name: str) -> None:
-    evaluation = evaluate(spec, fixture_pose(name))
-    assert not evaluation.in_position
-    assert evaluation.setup_cues
+    assert_not_in_position(spec, fixture_pose(name))
 
 
 # --- cannot judge ----------------------------------------------------------------------------

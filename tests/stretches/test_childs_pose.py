@@ -12,12 +12,22 @@ from posecheck.coach import Coach
 from posecheck.landmarks import Landmark
 from posecheck.metrics import Limb
 from posecheck.pose import Pose
-from posecheck.rules import Status, Verdict, evaluate
+from posecheck.rules import Status, evaluate
 from posecheck.specs import CATALOG_DIR, StretchSpec, load_spec
 from tests.conftest import FIXTURES, fixture_pose
-from tests.posing import adjusting, assert_good, assert_only, hide, part, rotate, side_of
+from tests.posing import (
+    HEAD,
+    adjusting,
+    assert_good,
+    assert_not_in_position,
+    assert_only,
+    hide,
+    part,
+    rotate,
+    side_of,
+    verdict,
+)
 
-HEAD = [Landmark(i) for i in range(11)]
 ARM_PARTS = ("elbow", "wrist", "pinky", "index", "thumb")
 
 
@@ -42,10 +52,6 @@ def pose() -> Pose:
 
 def near(pose: Pose) -> str:
     return side_of(pose, Limb.NEAR)
-
-
-def verdict(spec: StretchSpec, pose: Pose, check_id: str) -> Verdict:
-    return next(v for v in evaluate(spec, pose).verdicts if v.check.id == check_id)
 
 
 # --- real fixtures ---------------------------------------------------------------------------
@@ -134,10 +140,7 @@ OTHER_POSES = [
 
 @pytest.mark.parametrize("name", OTHER_POSES)
 def test_other_poses_are_not_in_position(spec: StretchSpec, name: str) -> None:
-    evaluation = evaluate(spec, fixture_pose(name))
-    assert not evaluation.in_position
-    assert evaluation.setup_cues
-    assert all(v.status is Status.UNKNOWN for v in evaluation.verdicts)
+    assert_not_in_position(spec, fixture_pose(name))
 
 
 def test_nobody_in_view_is_not_in_position(spec: StretchSpec) -> None:

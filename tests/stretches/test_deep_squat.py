@@ -12,13 +12,23 @@ from posecheck.coach import Coach
 from posecheck.landmarks import Landmark
 from posecheck.metrics import Context, Limb, measure
 from posecheck.pose import Pose
-from posecheck.rules import Status, Verdict, evaluate
+from posecheck.rules import Status, evaluate
 from posecheck.specs import CATALOG_DIR, StretchSpec, load_spec
 from posecheck.temporal import RepCounter
 from tests.conftest import FIXTURES, fixture_pose
-from tests.posing import assert_good, assert_only, hide, part, rotate, shift, side_of
+from tests.posing import (
+    HEAD,
+    assert_good,
+    assert_not_in_position,
+    assert_only,
+    hide,
+    part,
+    rotate,
+    shift,
+    side_of,
+    verdict,
+)
 
-HEAD = [Landmark(i) for i in range(11)]
 HAND = ("elbow", "wrist", "pinky", "index", "thumb")
 ARMS = [part(s, p) for s in ("left", "right") for p in HAND]
 UPPER = [*HEAD, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, *ARMS]
@@ -40,10 +50,6 @@ def side_pose() -> Pose:
 def front_pose() -> Pose:
     """Garland pose (yogi squat) seen from the front, knees wide."""
     return fixture_pose("malasana_front")
-
-
-def verdict(spec: StretchSpec, pose: Pose, check_id: str) -> Verdict:
-    return next(v for v in evaluate(spec, pose).verdicts if v.check.id == check_id)
 
 
 # --- real fixtures ---------------------------------------------------------------------------
@@ -103,8 +109,9 @@ def test_chest_dropping_forward_is_flagged(spec: StretchSpec, side_pose: Pose) -
 def test_knees_caving_in_is_flagged_from_the_front(spec: StretchSpec, front_pose: Pose) -> None:
     lk, rk = front_pose.xy(Landmark.LEFT_KNEE), front_pose.xy(Landmark.RIGHT_KNEE)
     inward = (float(lk[0]) - float(rk[0])) * 0.3  # each knee a third of the way to the middle
-    caved = shift(shift(front_pose, [Landmark.LEFT_KNEE], -inward, 0), [Landmark.RIGHT_KNEE],
-                  inward, 0)
+    caved = shift(
+        shift(front_pose, [Landmark.LEFT_KNEE], -inward, 0), [Landmark.RIGHT_KNEE], inward, 0
+    )
     assert_only(spec, caved, "knees-over-toes", "low")
 
 
@@ -135,9 +142,7 @@ def test_knees_caving_in_is_flagged_from_the_front(spec: StretchSpec, front_pose
     ],
 )
 def test_other_poses_are_not_in_position(spec: StretchSpec, name: str) -> None:
-    evaluation = evaluate(spec, fixture_pose(name))
-    assert not evaluation.in_position
-    assert evaluation.setup_cues
+    assert_not_in_position(spec, fixture_pose(name))
 
 
 # --- cannot judge ----------------------------------------------------------------------------

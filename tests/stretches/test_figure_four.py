@@ -14,12 +14,22 @@ import pytest
 from posecheck.coach import Coach, CoachSettings
 from posecheck.landmarks import Landmark
 from posecheck.pose import Pose
-from posecheck.rules import Status, Verdict, evaluate
+from posecheck.rules import Status, evaluate
 from posecheck.specs import CATALOG_DIR, StretchSpec, load_spec
 from tests.conftest import fixture_pose
-from tests.posing import adjusting, assert_good, assert_only, hide, part, rotate, value_of
+from tests.posing import (
+    HEAD,
+    adjusting,
+    assert_good,
+    assert_not_in_position,
+    assert_only,
+    hide,
+    part,
+    rotate,
+    value_of,
+    verdict,
+)
 
-HEAD = [Landmark(i) for i in range(11)]
 SHIN = ("ankle", "heel", "foot_index")
 LEFT_SHIN = [part("left", p) for p in SHIN]
 RIGHT_SHIN = [part("right", p) for p in SHIN]
@@ -31,8 +41,15 @@ def with_world(pose: Pose, moved: dict[Landmark, np.ndarray]) -> Pose:
     world = pose.world.copy()
     for landmark, xyz in moved.items():
         world[landmark] = xyz
-    return Pose(pose.normalized, pose.visibility, pose.presence, world, pose.image_size,
-                pose.timestamp_ms, pose.people)
+    return Pose(
+        pose.normalized,
+        pose.visibility,
+        pose.presence,
+        world,
+        pose.image_size,
+        pose.timestamp_ms,
+        pose.people,
+    )
 
 
 def rest_right_ankle_on_left_knee(pose: Pose, offset: tuple[float, float, float]) -> Pose:
@@ -58,10 +75,6 @@ def pose() -> Pose:
     p = rotate(p, part("right", "hip"), [part("right", "knee"), *RIGHT_SHIN], 12)
     p = rotate(p, part("right", "knee"), RIGHT_SHIN, -153)
     return rest_right_ankle_on_left_knee(p, (0.0, 0.05, 0.0))
-
-
-def verdict(spec: StretchSpec, pose: Pose, check_id: str) -> Verdict:
-    return next(v for v in evaluate(spec, pose).verdicts if v.check.id == check_id)
 
 
 # --- the substitute pose -----------------------------------------------------------------------
@@ -135,7 +148,7 @@ def test_head_curled_up_fires_only_head_down(spec: StretchSpec, pose: Pose) -> N
     ],
 )
 def test_other_poses_are_not_in_position(spec: StretchSpec, name: str) -> None:
-    assert not evaluate(spec, fixture_pose(name)).in_position
+    assert_not_in_position(spec, fixture_pose(name))
 
 
 # --- half visible -------------------------------------------------------------------------------

@@ -7,14 +7,22 @@ from __future__ import annotations
 import pytest
 
 from posecheck.coach import Coach, CoachSettings
-from posecheck.landmarks import Landmark
 from posecheck.pose import Pose
-from posecheck.rules import Status, Verdict, evaluate
+from posecheck.rules import Status, evaluate
 from posecheck.specs import CATALOG_DIR, StretchSpec, load_spec
 from tests.conftest import fixture_pose
-from tests.posing import adjusting, assert_good, assert_only, hide, part, rotate
+from tests.posing import (
+    HEAD,
+    adjusting,
+    assert_good,
+    assert_not_in_position,
+    assert_only,
+    hide,
+    part,
+    rotate,
+    verdict,
+)
 
-HEAD = [Landmark(i) for i in range(11)]
 LEG = ("knee", "ankle", "heel", "foot_index")
 SHIN = ("ankle", "heel", "foot_index")
 
@@ -28,10 +36,6 @@ def spec() -> StretchSpec:
 def pose() -> Pose:
     """Real: lying on a bench, left knee held in to the chest, right foot on the bench."""
     return fixture_pose("knee_to_chest_bench_side_t24_5")
-
-
-def verdict(spec: StretchSpec, pose: Pose, check_id: str, side: str | None = None) -> Verdict:
-    return next(v for v in evaluate(spec, pose, side).verdicts if v.check.id == check_id)
 
 
 # --- real fixtures ---------------------------------------------------------------------------
@@ -104,7 +108,7 @@ def test_head_curled_up_fires_only_head_down(spec: StretchSpec, pose: Pose) -> N
     ],
 )
 def test_other_poses_are_not_in_position(spec: StretchSpec, name: str) -> None:
-    assert not evaluate(spec, fixture_pose(name)).in_position
+    assert_not_in_position(spec, fixture_pose(name))
 
 
 def test_lying_with_both_feet_down_gets_the_setup_cue(spec: StretchSpec) -> None:

@@ -18,9 +18,18 @@ from posecheck.pose import Pose
 from posecheck.rules import Status, evaluate
 from posecheck.specs import CATALOG_DIR, StretchSpec, load_spec
 from tests.conftest import FIXTURES, fixture_pose
-from tests.posing import adjusting, assert_good, assert_only, hide, part, rotate, side_of
+from tests.posing import (
+    HEAD,
+    adjusting,
+    assert_good,
+    assert_not_in_position,
+    assert_only,
+    hide,
+    part,
+    rotate,
+    side_of,
+)
 
-HEAD = [Landmark(i) for i in range(11)]
 HAND = ("wrist", "pinky", "index", "thumb")
 ARMS = [part(s, p) for s in ("left", "right") for p in ("elbow", *HAND)]
 UPPER = [*HEAD, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, *ARMS]
@@ -119,9 +128,7 @@ def test_lifted_head_is_flagged(spec: StretchSpec, pose: Pose) -> None:
     ],
 )
 def test_other_poses_are_not_in_position(spec: StretchSpec, name: str) -> None:
-    evaluation = evaluate(spec, fixture_pose(name))
-    assert not evaluation.in_position
-    assert evaluation.setup_cues
+    assert_not_in_position(spec, fixture_pose(name))
 
 
 # --- cannot judge ----------------------------------------------------------------------------

@@ -9,10 +9,21 @@ import pytest
 from posecheck.coach import Coach, CoachSettings
 from posecheck.landmarks import Landmark
 from posecheck.pose import Pose
-from posecheck.rules import Status, Verdict, evaluate
+from posecheck.rules import Status, evaluate
 from posecheck.specs import CATALOG_DIR, StretchSpec, load_spec
 from tests.conftest import fixture_pose
-from tests.posing import adjusting, assert_good, assert_only, hide, part, rotate, shift, value_of
+from tests.posing import (
+    adjusting,
+    assert_good,
+    assert_not_in_position,
+    assert_only,
+    hide,
+    part,
+    rotate,
+    shift,
+    value_of,
+    verdict,
+)
 
 HIPS_AND_KNEES = [Landmark.LEFT_HIP, Landmark.RIGHT_HIP, Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE]
 FEET = [part(s, p) for s in ("left", "right") for p in ("ankle", "heel", "foot_index")]
@@ -34,10 +45,6 @@ def tilted(pose: Pose, degrees: float) -> Pose:
     """The hips (and the thighs with them) turned about the near ankle: the hip rises off the
     floor line while the hip-knee-ankle triangle keeps its shape, as when the tailbone curls up."""
     return rotate(pose, part("right", "ankle"), HIPS_AND_KNEES, -degrees)
-
-
-def verdict(spec: StretchSpec, pose: Pose, check_id: str) -> Verdict:
-    return next(v for v in evaluate(spec, pose).verdicts if v.check.id == check_id)
 
 
 # --- real fixtures ---------------------------------------------------------------------------
@@ -103,7 +110,7 @@ def test_hips_lifted_like_a_bridge_fires_only_hips_down(spec: StretchSpec, pose:
     ],
 )
 def test_other_poses_are_not_in_position(spec: StretchSpec, name: str) -> None:
-    assert not evaluate(spec, fixture_pose(name)).in_position
+    assert_not_in_position(spec, fixture_pose(name))
 
 
 # --- half visible -------------------------------------------------------------------------------

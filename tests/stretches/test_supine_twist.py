@@ -9,10 +9,19 @@ import pytest
 
 from posecheck.coach import Coach, CoachSettings
 from posecheck.pose import Pose
-from posecheck.rules import Status, Verdict, evaluate
+from posecheck.rules import Status, evaluate
 from posecheck.specs import CATALOG_DIR, StretchSpec, load_spec
 from tests.conftest import fixture_pose
-from tests.posing import adjusting, assert_good, assert_only, hide, part, rotate
+from tests.posing import (
+    adjusting,
+    assert_good,
+    assert_not_in_position,
+    assert_only,
+    hide,
+    part,
+    rotate,
+    verdict,
+)
 
 LEGS = [part(s, p) for s in ("left", "right") for p in ("knee", "ankle", "heel", "foot_index")]
 HAND = ("wrist", "pinky", "index", "thumb")
@@ -28,10 +37,6 @@ def spec() -> StretchSpec:
 def pose() -> Pose:
     """Real: knees together dropped to her left, arms in a T, seen from a raised 3/4 angle."""
     return fixture_pose("lying_twist_stretch_t12_0")
-
-
-def verdict(spec: StretchSpec, pose: Pose, check_id: str, side: str | None = None) -> Verdict:
-    return next(v for v in evaluate(spec, pose, side).verdicts if v.check.id == check_id)
 
 
 def shoulder_lifted(pose: Pose) -> Pose:
@@ -110,7 +115,7 @@ def test_the_arm_checked_is_the_one_opposite_the_knees(spec: StretchSpec, pose: 
     ],
 )
 def test_other_poses_are_not_in_position(spec: StretchSpec, name: str) -> None:
-    assert not evaluate(spec, fixture_pose(name)).in_position
+    assert_not_in_position(spec, fixture_pose(name))
 
 
 def test_side_view_of_a_lying_twist_is_not_accepted(spec: StretchSpec) -> None:
