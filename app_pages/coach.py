@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
@@ -13,11 +12,10 @@ from posecheck.errors import PosecheckError
 from posecheck.history import save_stretch
 from posecheck.metrics import get_metric
 from posecheck.overlay import CoachAnnotator, reference_figure
-from posecheck.pose import Pose
 from posecheck.review import StretchReview
 from posecheck.rules import Status
 from posecheck.specs import StretchSpec, catalog
-from posecheck.stream import Image, page_stream, rtc_configuration
+from posecheck.stream import Image, PageLink, page_stream, rtc_configuration
 
 # Colour names are Streamlit markdown colours; no emoji, which many systems cannot draw.
 PHASE_LABEL = {
@@ -68,67 +66,34 @@ with guide:
         st.caption(f"What the camera can't see: {spec.limitations}")
 
 
-class CoachLink:
-    """What the Coach page and the stream share: a fresh engine (coach plus session recorder)
-    per stream, its latest result, and what happened to the session when the stream ended.
-
-    `update`, `annotate` and `ended` run on streamlit-webrtc's threads; the page reads `latest`
-    and `saved`. Nothing here calls Streamlit.
-    """
+class CoachLink(PageLink[StretchReview, FrameResult]):
+    """The Coach page's engine per stream: a coach plus its session recorder; saved to the
+    history when the stream ends, however far the stretch got."""
 
     def __init__(self, spec: StretchSpec, side: str | None) -> None:
+        super().__init__()
         self.spec, self.side = spec, side
-        self._lock = threading.Lock()
-        self._engine: StretchReview | None = None
-        self._latest: FrameResult | None = None
-        self.saved: tuple[bool, str] | None = None
 
-    def begin(self) -> None:
-        """A new stream: a new coach, because stream times start again from zero."""
-        with self._lock:
-            self._engine = StretchReview(self.spec, self.side)
-            self._latest, self.saved = None, None
-
-    def update(self, pose: Pose | None, t_s: float) -> FrameResult:
-        with self._lock:
-            if self._engine is None:
-                self._engine = StretchReview(self.spec, self.side)
-            engine = self._engine
-        result = engine.update(pose, t_s)
-        with self._lock:
-            self._latest = result
-        return result
+    def new_engine(self) -> StretchReview:
+        return StretchReview(self.spec, self.side)
 
     def annotate(self, frame: Image, result: FrameResult) -> Image:
         return ANNOTATOR.annotate(frame, result)
 
-    def latest(self) -> FrameResult | None:
-        with self._lock:
-            return self._latest
-
-    def ended(self) -> None:
-        """Save what was measured, however far the stretch got."""
-        with self._lock:
-            engine, self._engine = self._engine, None
-        if engine is None or engine.recorder.frames == 0:
-            return
+    def finish(self, engine: StretchReview) -> tuple[bool, str] | None:
+        if engine.recorder.frames == 0:
+            return None
         summary = engine.summary()
-        seen = any(s["phase"] != Phase.NO_PERSON.value for s in summary["segments"])
-        if not seen:
-            outcome = (False, "Nobody was in view, so nothing was saved to your history.")
-        else:
-            try:
-                save_stretch(summary, stretch_id=self.spec.id, side=self.side, source="live")
-            except PosecheckError as error:
-                outcome = (False, f"Not saved to your history: {error}")
-            else:
-                held = f"{summary['good_form_s']:.0f} s held in good form"
-                if summary["done"]:
-                    outcome = (True, f"Saved to your history: {held}.")
-                else:
-                    outcome = (True, f"Saved to your history ({held}; stopped before the goal).")
-        with self._lock:
-            self.saved = outcome
+        if not any(s["phase"] != Phase.NO_PERSON.value for s in summary["segments"]):
+            return (False, "Nobody was in view, so nothing was saved to your history.")
+        try:
+            save_stretch(summary, stretch_id=self.spec.id, side=self.side, source="live")
+        except PosecheckError as error:
+            return (False, f"Not saved to your history: {error}")
+        held = f"{summary['good_form_s']:.0f} s held in good form"
+        if summary["done"]:
+            return (True, f"Saved to your history: {held}.")
+        return (True, f"Saved to your history ({held}; stopped before the goal).")
 
 
 ANNOTATOR = CoachAnnotator()

@@ -3,8 +3,6 @@ camera, an audible alert when a slouch persists, running statistics and stretch-
 
 from __future__ import annotations
 
-import threading
-
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
@@ -28,7 +26,7 @@ from posecheck.profiles import DEFAULT_PROFILE, load_profile, profile_path, save
 from posecheck.review import PostureReview
 from posecheck.specs import catalog
 from posecheck.specs.posture import posture_spec
-from posecheck.stream import Image, PoseTap, page_stream, rtc_configuration
+from posecheck.stream import Image, PageLink, PoseTap, page_stream, rtc_configuration
 
 STATUS_LABEL = {
     PostureStatus.GOOD: ":green[Good posture]",
@@ -50,24 +48,20 @@ BEEP = """<script>
 </script>"""
 
 
-class DeskLink:
-    """What the Desk page and the stream share for one browser session, view and profile.
+class DeskLink(PageLink[PostureReview, PostureResult]):
+    """The Desk page's monitor per stream, for one browser session, view and profile.
 
-    streamlit-webrtc's threads call `update`, `annotate` and `ended`; the page reads `latest`
-    and `saved`, records a calibration through `tap`, and hands a new baseline or a break over
-    with `use_baseline` and `take_break` (applied before the next frame). Nothing here calls
-    Streamlit.
+    Besides what `PageLink` shares, the page records a calibration through `tap` and hands a
+    new baseline or a break over with `use_baseline` and `take_break` (applied before the next
+    frame). Saved to the history when the stream ends.
     """
 
     def __init__(self, view: str | None, baseline: Baseline | None) -> None:
+        super().__init__()
         self.view = view
         self.tap = PoseTap()
-        self._lock = threading.Lock()
         self._baseline = baseline
         self._break = False
-        self._engine: PostureReview | None = None
-        self._latest: PostureResult | None = None
-        self.saved: tuple[bool, str] | None = None
         self.heard_alerts = 0  # page side: alerts already sounded
 
     @property
@@ -83,52 +77,31 @@ class DeskLink:
         with self._lock:
             self._break = True
 
-    def begin(self) -> None:
-        """A new stream: a new monitor, because stream times start again from zero."""
-        with self._lock:
-            self._engine = PostureReview(self._baseline, self.view)
-            self._latest, self.saved, self.heard_alerts = None, None, 0
+    def new_engine(self) -> PostureReview:
+        self.heard_alerts = 0
+        return PostureReview(self._baseline, self.view)
 
-    def update(self, pose: Pose | None, t_s: float) -> PostureResult:
-        with self._lock:
-            if self._engine is None:
-                self._engine = PostureReview(self._baseline, self.view)
-            engine = self._engine
-            engine.monitor.baseline = self._baseline
-            if self._break:
-                engine.monitor.take_break()
-                self._break = False
+    def prepare(self, engine: PostureReview) -> None:
+        engine.monitor.baseline = self._baseline
+        if self._break:
+            engine.monitor.take_break()
+            self._break = False
+
+    def observe(self, pose: Pose | None, t_s: float) -> None:
         self.tap.add(pose, t_s)
-        result = engine.update(pose, t_s)
-        with self._lock:
-            self._latest = result
-        return result
 
     def annotate(self, frame: Image, result: PostureResult) -> Image:
         return ANNOTATOR.annotate(frame, result)
 
-    def latest(self) -> PostureResult | None:
-        with self._lock:
-            return self._latest
-
-    def ended(self) -> None:
-        """Save the session to the history; the numbers stay on the page either way."""
-        with self._lock:
-            engine, self._engine = self._engine, None
-        if engine is None:
-            return
+    def finish(self, engine: PostureReview) -> tuple[bool, str] | None:
         summary = engine.summary()
         if summary["good_s"] + summary["bad_s"] <= 0:
-            outcome = (False, "No posture was judged in this session, so nothing was saved.")
-        else:
-            try:
-                save_posture(summary, source="live")
-            except PosecheckError as error:
-                outcome = (False, f"Not saved to your history: {error}")
-            else:
-                outcome = (True, "Saved to your history.")
-        with self._lock:
-            self.saved = outcome
+            return (False, "No posture was judged in this session, so nothing was saved.")
+        try:
+            save_posture(summary, source="live")
+        except PosecheckError as error:
+            return (False, f"Not saved to your history: {error}")
+        return (True, "Saved to your history.")
 
 
 ANNOTATOR = PostureAnnotator(alert_after_s=posture_spec().settings.alert_after_s)

@@ -300,3 +300,75 @@ def page_stream(
         state[f"{name}_link"] = link
         state[f"{name}_holder"] = StreamHolder(session, ended)
     return state[f"{name}_holder"], state[f"{name}_link"]
+
+
+class _Engine(Protocol[R_co]):
+    def update(self, pose: Pose | None, t_s: float) -> R_co: ...
+
+
+E = TypeVar("E", bound=_Engine[Any])
+
+
+class PageLink(Generic[E, R]):
+    """What a live page and its stream share: a fresh engine per stream, its latest result,
+    and what happened to the session when the stream ended.
+
+    `update`, `annotate` and `ended` run on streamlit-webrtc's threads; the page reads `latest`
+    and `saved`. Nothing here calls Streamlit. Subclasses say how to make an engine, how to
+    draw a result, and what to do with a finished engine (`finish`: e.g. save it to the
+    history, returning whether that worked and a sentence for the page, or None for nothing
+    to report); `prepare` may hand page-side changes to the engine before each frame.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._engine: E | None = None
+        self._latest: R | None = None
+        self.saved: tuple[bool, str] | None = None
+
+    def new_engine(self) -> E:
+        raise NotImplementedError
+
+    def annotate(self, frame: Image, result: R) -> Image:
+        raise NotImplementedError
+
+    def finish(self, engine: E) -> tuple[bool, str] | None:
+        raise NotImplementedError
+
+    def prepare(self, engine: E) -> None:
+        """Called under the lock before each frame; nothing by default."""
+
+    def observe(self, pose: Pose | None, t_s: float) -> None:
+        """Sees every frame's pose before the engine does; nothing by default."""
+
+    def begin(self) -> None:
+        """A new stream: a new engine, because stream times start again from zero."""
+        with self._lock:
+            self._engine = self.new_engine()
+            self._latest, self.saved = None, None
+
+    def update(self, pose: Pose | None, t_s: float) -> R:
+        with self._lock:
+            if self._engine is None:
+                self._engine = self.new_engine()
+            engine = self._engine
+            self.prepare(engine)
+        self.observe(pose, t_s)
+        result: R = engine.update(pose, t_s)
+        with self._lock:
+            self._latest = result
+        return result
+
+    def latest(self) -> R | None:
+        with self._lock:
+            return self._latest
+
+    def ended(self) -> None:
+        with self._lock:
+            engine, self._engine = self._engine, None
+        if engine is None:
+            return
+        outcome = self.finish(engine)
+        if outcome is not None:
+            with self._lock:
+                self.saved = outcome
