@@ -9,7 +9,7 @@ poses differs. Phases: no person -> setting up -> in position -> holding -> done
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -162,15 +162,7 @@ class Coach:
             return pose
         normalized = self._smoother.update(pose.normalized, t)
         world = None if pose.world is None else self._world_smoother.update(pose.world, t)
-        return Pose(
-            normalized,
-            pose.visibility,
-            pose.presence,
-            world,
-            pose.image_size,
-            pose.timestamp_ms,
-            pose.people,
-        )
+        return replace(pose, normalized=normalized, world=world)
 
     def _margin(self, check_id: str) -> float:
         if self._statuses[check_id].value != Status.OK.value:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import replace
 
 import numpy as np
 
@@ -52,15 +53,7 @@ def rotate(pose: Pose, pivot: Landmark, moving: Iterable[Landmark], degrees: flo
     normalized = pose.normalized.copy()
     normalized[:, 0] = px[:, 0] / width
     normalized[:, 1] = px[:, 1] / height
-    return Pose(
-        normalized,
-        pose.visibility,
-        pose.presence,
-        world,
-        pose.image_size,
-        pose.timestamp_ms,
-        pose.people,
-    )
+    return replace(pose, normalized=normalized, world=world)
 
 
 def shift(pose: Pose, moving: Iterable[Landmark], dx_px: float, dy_px: float) -> Pose:
@@ -70,15 +63,7 @@ def shift(pose: Pose, moving: Iterable[Landmark], dx_px: float, dy_px: float) ->
     for lm in moving:
         normalized[lm, 0] += dx_px / width
         normalized[lm, 1] += dy_px / height
-    return Pose(
-        normalized,
-        pose.visibility,
-        pose.presence,
-        pose.world,
-        pose.image_size,
-        pose.timestamp_ms,
-        pose.people,
-    )
+    return replace(pose, normalized=normalized)
 
 
 def hide(pose: Pose, landmarks: Iterable[Landmark], *, out_of_frame: bool = False) -> Pose:
@@ -88,15 +73,7 @@ def hide(pose: Pose, landmarks: Iterable[Landmark], *, out_of_frame: bool = Fals
         visibility[lm] = 0.05
         if out_of_frame:
             presence[lm] = 0.05
-    return Pose(
-        pose.normalized,
-        visibility,
-        presence,
-        pose.world,
-        pose.image_size,
-        pose.timestamp_ms,
-        pose.people,
-    )
+    return replace(pose, visibility=visibility, presence=presence)
 
 
 def mirror(pose: Pose) -> Pose:
@@ -108,15 +85,7 @@ def mirror(pose: Pose) -> Pose:
     if pose.world is not None:
         world = pose.world.copy()
         world[:, 0] = -world[:, 0]
-    return Pose(
-        normalized,
-        pose.visibility,
-        pose.presence,
-        world,
-        pose.image_size,
-        pose.timestamp_ms,
-        pose.people,
-    )
+    return replace(pose, normalized=normalized, world=world)
 
 
 #: The face and ears: rotating these about a shoulder tips the head.
