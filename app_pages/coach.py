@@ -9,11 +9,11 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from posecheck.coach import FrameResult, Phase
 from posecheck.errors import PosecheckError
-from posecheck.history import save_stretch
+from posecheck.history import save_session
+from posecheck.limits import Status
 from posecheck.metrics import get_metric
 from posecheck.overlay import CoachAnnotator, reference_figure
 from posecheck.review import StretchReview
-from posecheck.rules import Status
 from posecheck.specs import StretchSpec, catalog
 from posecheck.stream import Image, PageLink, page_stream, rtc_configuration
 
@@ -58,10 +58,8 @@ with guide:
         st.image(figure, caption="The target pose, as the camera should see it", width=220)
     st.markdown(f"**Camera.** {spec.camera}")
     st.markdown("\n".join(f"{i}. {step}" for i, step in enumerate(spec.setup, 1)))
-    hold = f"Hold {spec.hold_s:g} s" + (" on each side" if spec.sided else "")
-    if spec.reps is not None:
-        hold = f"{spec.reps.target} slow reps" + (f"; {hold.lower()}" if spec.hold_s else "")
-    st.markdown(f"**Goal.** {hold}. The timer only counts time in good form.")
+    goal = spec.goal[0].upper() + spec.goal[1:]
+    st.markdown(f"**Goal.** {goal}. The timer only counts time in good form.")
     if spec.limitations:
         st.caption(f"What the camera can't see: {spec.limitations}")
 
@@ -84,14 +82,14 @@ class CoachLink(PageLink[StretchReview, FrameResult]):
         if engine.recorder.frames == 0:
             return None
         summary = engine.summary()
-        if not any(s["phase"] != Phase.NO_PERSON.value for s in summary["segments"]):
+        if all(s.label == Phase.NO_PERSON.value for s in summary.segments):
             return (False, "Nobody was in view, so nothing was saved to your history.")
         try:
-            save_stretch(summary, stretch_id=self.spec.id, side=self.side, source="live")
+            save_session(summary, side=self.side, source="live")
         except PosecheckError as error:
             return (False, f"Not saved to your history: {error}")
-        held = f"{summary['good_form_s']:.0f} s held in good form"
-        if summary["done"]:
+        held = f"{summary.good_form_s:.0f} s held in good form"
+        if summary.done:
             return (True, f"Saved to your history: {held}.")
         return (True, f"Saved to your history ({held}; stopped before the goal).")
 
@@ -154,13 +152,8 @@ def feedback() -> None:
         rows.append(
             {
                 "check": verdict.check.id,
-                "now": ""
-                if value is None
-                else (f"{value:.0f}°" if unit == "deg" else f"{value:.2f}"),
-                # Words, not ">=": a cell starting with ">" renders as a Markdown quote.
-                "target": verdict.check.target.describe(unit)
-                .replace(">= ", "at least ")
-                .replace("<= ", "at most "),
+                "now": "" if value is None else unit.text(value),
+                "target": verdict.check.target.describe(unit, words=True),
                 "status": STATUS_LABEL[verdict.status],
             }
         )

@@ -6,12 +6,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from posecheck.errors import PosecheckError
-from posecheck.history import save_posture
-from posecheck.metrics import get_metric
-from posecheck.monitor import PostureAnnotator
-from posecheck.pose import Pose
-from posecheck.posture import (
+from posecheck.desk import (
     GOOD_CUE,
     Baseline,
     Boundary,
@@ -22,10 +17,15 @@ from posecheck.posture import (
     assess,
     calibrate,
 )
+from posecheck.errors import PosecheckError
+from posecheck.history import save_session
+from posecheck.metrics import get_metric
+from posecheck.overlay import PostureAnnotator
+from posecheck.pose import Pose
 from posecheck.profiles import DEFAULT_PROFILE, load_profile, profile_path, save_profile
 from posecheck.review import PostureReview
 from posecheck.specs import catalog
-from posecheck.specs.posture import posture_spec
+from posecheck.specs.desk import posture_spec
 from posecheck.stream import Image, PageLink, PoseTap, page_stream, rtc_configuration
 
 STATUS_LABEL = {
@@ -95,10 +95,10 @@ class DeskLink(PageLink[PostureReview, PostureResult]):
 
     def finish(self, engine: PostureReview) -> tuple[bool, str] | None:
         summary = engine.summary()
-        if summary["good_s"] + summary["bad_s"] <= 0:
+        if summary.in_position_s <= 0:
             return (False, "No posture was judged in this session, so nothing was saved.")
         try:
-            save_posture(summary, source="live")
+            save_session(summary, source="live")
         except PosecheckError as error:
             return (False, f"Not saved to your history: {error}")
         return (True, "Saved to your history.")
@@ -111,29 +111,19 @@ def _minutes(seconds: float) -> str:
     return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
-def _value(metric: str, value: float | None) -> str:
-    if value is None:
-        return "not seen"  # not "-": a lone dash renders as a Markdown bullet
-    return f"{value:.0f}°" if get_metric(metric).unit == "deg" else f"{value:.2f}"
-
-
 def _boundary_rows(
     boundaries: dict[str, Boundary], metrics: dict[str, float | None]
 ) -> list[dict[str, str]]:
     rows = []
     for key, b in boundaries.items():
-        # Words, not ">=": a cell starting with ">" would render as a Markdown quote.
-        if b.min is not None and b.max is not None:
-            ok = f"{_value(b.metric, b.min)} to {_value(b.metric, b.max)}"
-        elif b.min is not None:
-            ok = f"at least {_value(b.metric, b.min)}"
-        else:
-            ok = f"at most {_value(b.metric, b.max)}"
+        unit = get_metric(b.metric).unit
+        value = metrics.get(key)
         rows.append(
             {
                 "measure": b.metric.replace("_", " "),
-                "now": _value(b.metric, metrics.get(key)),
-                "ok when": ok,
+                # Not "-" for nothing: a lone dash renders as a Markdown bullet.
+                "now": "not seen" if value is None else unit.text(value),
+                "ok when": b.target.describe(unit, words=True, decimals=unit.decimals),
                 "from": "your calibration" if b.reference == "baseline" else "general limit",
             }
         )

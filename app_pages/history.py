@@ -133,12 +133,12 @@ def _details(store: Store, record: SessionRecord) -> None:
     cols[0].metric("Duration", f"{record.duration_s:.0f} s")
     if record.kind == "stretch":
         cols[1].metric("Held in good form", f"{record.good_s or 0:.0f} s")
-        cols[2].metric("In position", f"{s.get('in_position_s', 0):.0f} s")
+        cols[2].metric("In position", f"{s.in_position_s:.0f} s")
         cols[3].metric("Reps", record.reps or 0)
     else:
         cols[1].metric("Good", f"{record.good_s or 0:.0f} s")
         cols[2].metric("Slouched", f"{record.bad_s or 0:.0f} s")
-        cols[3].metric("Alerts", s.get("alerts", 0))
+        cols[3].metric("Alerts", s.posture.alerts if s.posture is not None else 0)
     if record.segments:
         rows = [
             {"start": seg.start_s, "end": seg.end_s, "phase": seg.label}
@@ -167,7 +167,7 @@ def _details(store: Store, record: SessionRecord) -> None:
             + ", ".join(f":{MARKDOWN_COLOURS.get(p, 'gray')}[{p}]" for p in colours)
         )
     with st.expander("Everything recorded for this session"):
-        st.json(s)
+        st.json(s.to_json())
 
     assert record.id is not None
     pending = st.session_state.get("history_confirm")

@@ -2,16 +2,15 @@
 band with the phases marked, the annotated video, fault thumbnails and CSV/JSON downloads out.
 
 The upload is written to a temporary folder for the review (the user asked for this processing)
-and the folder is deleted as soon as the results are in memory.
+and the folder is deleted as soon as the results are in memory. The charts are drawn from the
+engine's own per-frame results, gathered while the review runs.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,12 @@ import altair as alt
 import streamlit as st
 
 from posecheck.errors import PosecheckError
-from posecheck.history import save_posture, save_stretch
+from posecheck.history import save_session
+from posecheck.limits import Range, Unit
 from posecheck.metrics import get_metric
-from posecheck.pose import Pose
-from posecheck.posture import Boundary, PostureResult
 from posecheck.profiles import list_profiles, load_profile
 from posecheck.review import PostureReview, ReviewOutputs, StretchReview, review
+from posecheck.session import SessionSummary
 from posecheck.specs import catalog
 from posecheck.video import VIDEO_TYPES
 
@@ -42,16 +41,18 @@ PHASE_COLOURS = {
     "unknown": "#e0e0e0",
 }
 
+#: measure -> its (time, value) points over the video.
+Series = dict[str, list[dict[str, float]]]
+
 
 @dataclass
 class Band:
-    """A measure to chart: its CSV column, title, unit and the band where it is ok."""
+    """A measure to chart: its name, title, unit and the range where it is ok."""
 
     column: str
     title: str
-    unit: str
-    low: float | None
-    high: float | None
+    unit: Unit
+    target: Range
 
 
 @dataclass
@@ -61,8 +62,8 @@ class Outcome:
     job: tuple[Any, ...]
     name: str
     kind: str
-    summary: dict[str, Any]
-    frames: list[dict[str, str]]
+    summary: SessionSummary
+    series: Series
     csv: bytes
     video: bytes | None
     thumbnails: dict[str, bytes]
@@ -70,24 +71,11 @@ class Outcome:
     saved: tuple[bool, str]
 
 
-@dataclass
-class BoundedPostureReview(PostureReview):
-    """The posture review engine, also remembering each measure's latest live boundaries so
-    the charts can draw the band the monitor judged against."""
-
-    bounds: dict[str, Boundary] = field(default_factory=dict)
-
-    def update(self, pose: Pose | None, t_s: float) -> PostureResult:
-        result = super().update(pose, t_s)
-        self.bounds.update(result.boundaries)
-        return result
-
-
 def _run(
     job: tuple[Any, ...],
     name: str,
     data: bytes,
-    engine: StretchReview | BoundedPostureReview,
+    engine: StretchReview | PostureReview,
     side: str | None,
 ) -> Outcome | str:
     """Review the upload; returns the outcome, or the sentence saying why it could not."""
@@ -101,6 +89,13 @@ def _run(
         else:
             bar.progress(0.0, text=f"Reviewing frame {done}")
 
+    series: Series = {}
+
+    def observe(t_s: float, result: Any) -> None:
+        for measure, value in engine.series(result).items():
+            if value is not None:
+                series.setdefault(measure, []).append({"t_s": t_s, "value": value})
+
     with tempfile.TemporaryDirectory(prefix="posecheck-review-") as tmp:
         folder = Path(tmp)
         source = folder / f"upload{Path(name).suffix.lower()}"
@@ -109,7 +104,7 @@ def _run(
             video=folder / "annotated.mp4", csv=folder / "frames.csv", thumbnails=folder / "faults"
         )
         try:
-            result = review(source, engine, outputs, progress=progress)
+            result = review(source, engine, outputs, progress=progress, observe=observe)
         except PosecheckError as error:
             bar.empty()
             return str(error).replace(str(source), name)
@@ -118,25 +113,20 @@ def _run(
         thumbnails = {p.stem: p.read_bytes() for p in result.thumbnails}
     bar.empty()
     summary = result.summary
-    frames = list(csv.DictReader(io.StringIO(csv_bytes.decode("utf-8"))))
     if isinstance(engine, StretchReview):
-        spec = engine.spec
         bands = [
-            Band(c.id, c.description or c.id, get_metric(c.metric).unit, c.target.min, c.target.max)
-            for c in spec.checks
+            Band(c.id, c.description or c.id, get_metric(c.metric).unit, c.target)
+            for c in engine.spec.checks
         ]
-        saved = _save(lambda: save_stretch(
-            summary, stretch_id=spec.id, side=side, source="review", video=name
-        ))  # fmt: skip
     else:
         bands = [
-            Band(k, k.replace("_", " "), get_metric(b.metric).unit, b.min, b.max)
+            Band(k, k.replace("_", " "), get_metric(b.metric).unit, b.target)
             for k, b in engine.bounds.items()
         ]
-        saved = _save(lambda: save_posture(summary, source="review", video=name))
-    bands = [b for b in bands if _series(frames, b.column)]
+    saved = _save(lambda: save_session(summary, side=side, source="review", video=name))
+    bands = [b for b in bands if series.get(b.column)]
     return Outcome(
-        job, name, engine.kind, summary, frames, csv_bytes, video, thumbnails, bands, saved
+        job, name, engine.kind, summary, series, csv_bytes, video, thumbnails, bands, saved
     )
 
 
@@ -148,25 +138,15 @@ def _save(save: Any) -> tuple[bool, str]:
     return True, "Saved to your history."
 
 
-def _series(frames: list[dict[str, str]], column: str) -> list[dict[str, float]]:
-    """(time, value) points of one CSV column, skipping frames where it was not measured."""
-    return [
-        {"t_s": float(row["t_s"]), "value": float(row[column])}
-        for row in frames
-        if row.get(column) not in (None, "")
-    ]
-
-
-def _chart(
-    frames: list[dict[str, str]], band: Band, segments: list[dict[str, Any]]
-) -> alt.LayerChart:
-    values = _series(frames, band.column)
+def _chart(values: list[dict[str, float]], band: Band, summary: SessionSummary) -> alt.LayerChart:
+    segments = [s.to_json() for s in summary.segments]
+    low, high = band.target.min, band.target.max
     lo, hi = min(v["value"] for v in values), max(v["value"] for v in values)
-    span = max(hi - lo, 10.0 if band.unit == "deg" else 0.1)
-    bottom = min(lo, band.low if band.low is not None else lo) - 0.1 * span
-    top = max(hi, band.high if band.high is not None else hi) + 0.1 * span
+    span = max(hi - lo, 10.0 if band.unit is Unit.DEG else 0.1)
+    bottom = min(lo, low if low is not None else lo) - 0.1 * span
+    top = max(hi, high if high is not None else hi) + 0.1 * span
     scale = alt.Scale(domain=[bottom, top], nice=False)
-    unit = "°" if band.unit == "deg" else ""
+    unit = band.unit.symbol
     colours = {s["phase"]: PHASE_COLOURS.get(s["phase"], "#eeeeee") for s in segments}
     background = (
         alt.Chart(alt.InlineData(values=segments))
@@ -182,8 +162,8 @@ def _chart(
         )
     )
     target = {
-        "low": band.low if band.low is not None else bottom,
-        "high": band.high if band.high is not None else top,
+        "low": low if low is not None else bottom,
+        "high": high if high is not None else top,
     }
     ok_band = (
         alt.Chart(alt.InlineData(values=[target]))
@@ -202,46 +182,35 @@ def _chart(
     return alt.LayerChart(layer=[background, ok_band, line]).properties(height=220)
 
 
-def _target(band: Band) -> str:
-    unit = "°" if band.unit == "deg" else ""
-    if band.low is not None and band.high is not None:
-        return f"{band.low:g}{unit} to {band.high:g}{unit}"
-    if band.low is not None:
-        return f"at least {band.low:g}{unit}"
-    return f"at most {band.high:g}{unit}"
-
-
 def _summary(outcome: Outcome) -> None:
     s = outcome.summary
-    if outcome.kind == "stretch":
-        cols = st.columns(5)
-        cols[0].metric("Duration", f"{s.get('duration_s', 0):.0f} s")
-        cols[1].metric("In position", f"{s.get('in_position_s', 0):.0f} s")
-        cols[2].metric("Held in good form", f"{s.get('good_form_s', 0):.0f} s")
-        cols[3].metric("Reps", s.get("reps", 0))
-        cols[4].metric("Frames with a person", f"{s.get('person_frames', 0)} of {s['frames']}")
-        checks = s.get("checks", {})
-        if checks:
+    people = s.review.person_frames if s.review is not None else 0
+    cols = st.columns(5)
+    cols[0].metric("Duration", f"{s.duration_s:.0f} s")
+    if s.posture is None:
+        cols[1].metric("In position", f"{s.in_position_s:.0f} s")
+        cols[2].metric("Held in good form", f"{s.good_form_s:.0f} s")
+        cols[3].metric("Reps", s.reps or 0)
+        cols[4].metric("Frames with a person", f"{people} of {s.frames}")
+        if s.checks:
             st.caption("Share of in-position frames where each check was ok:")
             st.table(
                 [
-                    {"check": k, "ok": f"{100 * v['ok_fraction']:.0f} %", "frames": v["frames"]}
-                    for k, v in checks.items()
+                    {"check": k, "ok": f"{100 * v.ok_fraction:.0f} %", "frames": v.frames}
+                    for k, v in s.checks.items()
                 ]
             )
     else:
-        cols = st.columns(5)
-        cols[0].metric("Duration", f"{s.get('duration_s', 0):.0f} s")
-        cols[1].metric("Good", f"{s.get('good_s', 0):.0f} s")
-        cols[2].metric("Slouched", f"{s.get('bad_s', 0):.0f} s")
-        cols[3].metric("Alerts", s.get("alerts", 0))
-        cols[4].metric("Longest slouch", f"{s.get('longest_bad_s', 0):.0f} s")
+        cols[1].metric("Good", f"{s.posture.good_s:.0f} s")
+        cols[2].metric("Slouched", f"{s.posture.bad_s:.0f} s")
+        cols[3].metric("Alerts", s.posture.alerts)
+        cols[4].metric("Longest slouch", f"{s.posture.longest_bad_s:.0f} s")
 
 
 def _show(outcome: Outcome) -> None:
     s = outcome.summary
-    if s.get("warning"):
-        st.warning(s["warning"])
+    if s.warning:
+        st.warning(s.warning)
     saved, message = outcome.saved
     (st.success if saved else st.warning)(message, icon=":material/history:")
     st.subheader("Summary")
@@ -253,19 +222,21 @@ def _show(outcome: Outcome) -> None:
             st.info("No checked measure could be seen in this video.")
         for band in outcome.bands:
             about = f" {band.title}" if band.title != band.column else ""
-            st.markdown(f"**{band.column}**: target {_target(band)} (green band).{about}")
-            st.altair_chart(_chart(outcome.frames, band, s.get("segments", [])), width="stretch")
+            target = band.target.describe(band.unit, words=True)
+            st.markdown(f"**{band.column}**: target {target} (green band).{about}")
+            chart = _chart(outcome.series[band.column], band, s)
+            st.altair_chart(chart, width="stretch")
     with right:
         st.subheader("Annotated video")
         if outcome.video is not None:
             st.video(outcome.video, format="video/mp4")
-        faults = s.get("faults", [])
+        faults = s.review.faults if s.review is not None else ()
         if faults:
             st.subheader("Worst moment of each fault")
             for fault in faults:
-                image = outcome.thumbnails.get(fault["fault"])
+                image = outcome.thumbnails.get(fault.fault)
                 if image is not None:
-                    st.image(image, caption=f"{fault['fault']} at {fault['t_s']:.1f} s")
+                    st.image(image, caption=f"{fault.fault} at {fault.t_s:.1f} s")
         st.subheader("Downloads")
         stem = Path(outcome.name).stem
         st.download_button(
@@ -273,7 +244,7 @@ def _show(outcome: Outcome) -> None:
             icon=":material/table:", on_click="ignore",
         )
         st.download_button(
-            "Summary JSON", json.dumps(s, indent=1), file_name=f"{stem}-summary.json",
+            "Summary JSON", json.dumps(s.to_json(), indent=1), file_name=f"{stem}-summary.json",
             mime="application/json", icon=":material/data_object:", on_click="ignore",
         )
         if outcome.video is not None:
@@ -331,13 +302,13 @@ def review_page() -> None:
         if not st.button("Review the video", type="primary", icon=":material/play_arrow:",
                          key="review_go"):
             return
-        engine: StretchReview | BoundedPostureReview
+        engine: StretchReview | PostureReview
         try:
             if kind == "stretch":
                 engine = StretchReview(specs[stretch_id], side)
             else:
                 baseline = load_profile(profile) if profile else None
-                engine = BoundedPostureReview(baseline, view)
+                engine = PostureReview(baseline, view)
         except PosecheckError as error:
             st.error(str(error))
             return

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from posecheck.coach import judge_still
+from posecheck.desk import CALIBRATE_CUE, Judgement, assess, calibrate
 from posecheck.estimator import Estimator
 from posecheck.pose import Pose
-from posecheck.posture import CALIBRATE_CUE, Judgement, assess, calibrate
-from posecheck.rules import evaluate
 from posecheck.settings import PROJECT_ROOT
 from posecheck.specs import catalog
 
@@ -138,9 +138,8 @@ def run(load: Callable[[str], Pose | None] = fixture_pose) -> list[Outcome]:
     for case in cases():
         if case.fixture not in poses:
             poses[case.fixture] = load(case.fixture)
-        evaluation = evaluate(specs[case.stretch], poses[case.fixture])
-        outcomes.append(Outcome(case, evaluation.in_position, evaluation.form_ok,
-                                evaluation.cues))
+        result = judge_still(specs[case.stretch], poses[case.fixture])
+        outcomes.append(Outcome(case, result.in_position, result.form_ok, result.cues))
     return outcomes
 
 

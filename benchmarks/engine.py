@@ -17,15 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from posecheck.overlay import PostureAnnotator
 
 from benchmarks.landmarker import DEFAULT_CLIP, decode
 from posecheck.coach import Coach
+from posecheck.desk import PostureMonitor
 from posecheck.estimator import Estimator, RunningMode
 from posecheck.media import media_dir
-from posecheck.monitor import PostureAnnotator
 from posecheck.overlay import CoachAnnotator
 from posecheck.pose import Pose
-from posecheck.posture import PostureMonitor
 from posecheck.specs import catalog
 
 #: The desk posture monitor, timed on the same frames as the stretches.

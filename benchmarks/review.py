@@ -12,7 +12,7 @@
    them) of both together every 0.2 s and reports the peak of the sum, beside each process's
    own peak resident size (VmHWM). Not getrusage's ru_maxrss: Linux carries it across exec, so
    a process started from a big parent reports the parent's size. Target: under 600 MB.
-3. With --batch: several clips reviewed with `posecheck.batch.review_many`, one after another
+3. With --batch: several clips reviewed with `posecheck.review.batch.review_many`, one after another
    and with two workers, each worker with an inline landmarker or a landmarker process, to
    choose how batch workers run (see docs/PERFORMANCE.md).
 """
@@ -30,10 +30,10 @@ import time
 from functools import partial
 from pathlib import Path
 
-from posecheck.batch import review_many
 from posecheck.estimator import Estimator, RunningMode
 from posecheck.media import media_dir
 from posecheck.review import ReviewOutputs, StretchReview, review
+from posecheck.review.batch import review_many
 from posecheck.specs import get_stretch
 from posecheck.video import read_frames
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from posecheck.limits import Margins, Status
 from posecheck.metrics import Measurement, get_metric
 from posecheck.pose import Pose
-from posecheck.rules import Evaluation, Status, Verdict, evaluate, judge, measurement_key
+from posecheck.rules import Evaluation, Verdict, evaluate, measurement_key, unjudged
 from posecheck.smoothing import LandmarkSmoother
 from posecheck.specs import StretchSpec
 from posecheck.temporal import (
@@ -64,6 +65,10 @@ class CoachSettings:
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be 0 or more, got {getattr(self, name)}")
 
+    @property
+    def margins(self) -> Margins:
+        return Margins(self.margin_deg, self.margin_ratio)
+
 
 GOOD_CUE = "Good form: hold it."
 
@@ -91,6 +96,9 @@ class FrameResult:
     others_present: bool = False
     pose: Pose | None = field(default=None, repr=False, compare=False)
     measurements: dict[str, Measurement] = field(default_factory=dict, repr=False)
+    #: Every cue that applies to this frame, most important first (`cue` is the one shown):
+    #: setup guidance while not in position, else the fixes; empty when all is well.
+    cues: tuple[str, ...] = ()
 
     @property
     def person(self) -> bool:
@@ -167,8 +175,7 @@ class Coach:
     def _margin(self, check_id: str) -> float:
         if self._statuses[check_id].value != Status.OK.value:
             return 0.0
-        unit = get_metric(self.spec.check(check_id).metric).unit
-        return self.settings.margin_deg if unit == "deg" else self.settings.margin_ratio
+        return self.settings.margins.of(get_metric(self.spec.check(check_id).metric).unit)
 
     def update(self, pose: Pose | None, t_s: float) -> FrameResult:
         """Advance to time `t_s` (seconds, increasing) with this frame's pose (or None)."""
@@ -182,7 +189,8 @@ class Coach:
                 self._world_smoother.reset()
             self._in_position.reset()
             self._hold.update(False, t_s)
-            cue = self._cues.update(["Step into the camera's view."], t_s)
+            nobody = ("Step into the camera's view.",)
+            cue = self._cues.update(list(nobody), t_s)
             return FrameResult(
                 t_s,
                 Phase.NO_PERSON,
@@ -197,6 +205,7 @@ class Coach:
                 spec.hold_s,
                 self._reps.count if self._reps else 0,
                 spec.reps.target if spec.reps else 0,
+                cues=nobody,
             )
 
         pose = self._smooth(pose, t_s)
@@ -215,7 +224,8 @@ class Coach:
 
         if not in_position:
             phase = Phase.SETTING_UP
-            candidates = list(evaluation.setup_cues) or ["Hold still while I check your position."]
+            actionable = list(evaluation.setup_cues)
+            candidates = actionable or ["Hold still while I check your position."]
         else:
             done = spec.hold_s > 0 and held >= spec.hold_s
             if spec.reps is not None and reps >= spec.reps.target:
@@ -223,9 +233,9 @@ class Coach:
             phase = Phase.DONE if done else (Phase.HOLDING if form_ok else Phase.IN_POSITION)
             required = [v.cue for v in verdicts if v.cue and v.check.required]
             advisory = [v.cue for v in verdicts if v.cue and not v.check.required]
-            candidates = [c for c in (*trend_cues, *required, *advisory) if c]
-            if not candidates:
-                candidates = ["Done: well held." if phase is Phase.DONE else GOOD_CUE]
+            actionable = [c for c in (*trend_cues, *required, *advisory) if c]
+            candidates = actionable or ["Done: well held." if phase is Phase.DONE else GOOD_CUE]
+        actionable = list(dict.fromkeys(actionable))
         cue = self._cues.update(list(dict.fromkeys(candidates)), t_s)
         return FrameResult(
             t_s,
@@ -244,47 +254,29 @@ class Coach:
             pose.others_present,
             pose,
             dict(evaluation.measurements),
+            tuple(actionable),
         )
 
     def _filtered(self, evaluation: Evaluation, t: float, in_position: bool) -> tuple[Verdict, ...]:
+        """The verdicts to report: none judged while the person is not settled in position
+        (setup guidance comes first, whatever this frame shows); once in position each check's
+        status changes only after it has held (`status_hold_s`)."""
+        if not in_position:
+            return tuple(unjudged(v) for v in evaluation.verdicts)
         verdicts = []
-        for verdict in evaluation.verdicts:
-            check = verdict.check
-            if not in_position:
-                # Not (yet) settled in position: no form faults, whatever this frame shows.
-                m = verdict.measurement
-                verdicts.append(
-                    Verdict(
-                        check,
-                        Status.UNKNOWN,
-                        Measurement(m.metric, m.value, "", m.landmarks, m.vertex),
-                    )
-                )
-                continue
-            raw = verdict
-            if not evaluation.in_position:
-                # The debounced position still holds while the raw frame says otherwise:
-                # judge the frame as if in position (with the measurement's own guidance)
-                # rather than blanking every check.
-                original = evaluation.measurements[measurement_key(check.metric, check.limb)]
-                raw = judge(check, original)
+        for raw in evaluation.verdicts:
             status = Status(self._statuses[raw.check.id].update(raw.status.value, t))
             if status is raw.status:
                 verdicts.append(raw)
-            else:
+                continue
+            direction = None
+            if status is Status.ADJUST:
                 value = raw.measurement.value
                 direction = raw.check.target.direction(value) if value is not None else None
-                if status is Status.ADJUST and direction is None:
+                if direction is None:
                     # Back inside the range but not yet long enough: keep the last direction.
                     direction = "low" if raw.check.target.min is not None else "high"
-                verdicts.append(
-                    Verdict(
-                        raw.check,
-                        status,
-                        raw.measurement,
-                        direction if status is Status.ADJUST else None,
-                    )
-                )
+            verdicts.append(Verdict(raw.check, status, raw.measurement, direction))
         return tuple(verdicts)
 
     def _update_trends(self, evaluation: Evaluation, t: float, in_position: bool) -> list[str]:

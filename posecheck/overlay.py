@@ -1,4 +1,5 @@
-"""Annotators that draw on a BGR frame: the skeleton, and labels such as joint angles.
+"""Annotators that draw on a BGR frame: the skeleton, labels such as joint angles, a coach frame
+result (stretches), a monitor result (desk posture), and the stick figures of the set-up guides.
 
 Each annotator has one `annotate(frame, ...) -> frame` that returns a new image and leaves the
 input untouched. Colours are BGR (OpenCV's order), like the frames.
@@ -18,11 +19,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from posecheck.landmarks import SKELETON_EDGES, Landmark
+from posecheck.limits import Unit
 from posecheck.metrics import get_metric
 from posecheck.pose import DEFAULT_VISIBILITY, Pose
 
 if TYPE_CHECKING:
     from posecheck.coach import FrameResult
+    from posecheck.desk import Boundary, PostureResult
     from posecheck.rules import Verdict
 
 Color = tuple[int, int, int]
@@ -146,7 +149,12 @@ def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> boo
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-STATUS_COLORS: dict[str, Color] = {"ok": OK, "adjust": ADJUST, "unknown": UNKNOWN}
+AWAY: Color = (90, 90, 90)  # dark grey
+
+#: Colours of check statuses (ok / adjust / unknown) and desk posture statuses.
+STATUS_COLORS: dict[str, Color] = {
+    "ok": OK, "adjust": ADJUST, "unknown": UNKNOWN, "good": OK, "bad": ADJUST, "away": AWAY,
+}  # fmt: skip
 
 
 def _edges_of(landmarks: tuple[Landmark, ...]) -> list[Edge]:
@@ -186,7 +194,7 @@ class CoachAnnotator:
 
 
 def _is_angle(verdict: Verdict) -> bool:
-    return get_metric(verdict.check.metric).unit == "deg"
+    return get_metric(verdict.check.metric).unit is Unit.DEG
 
 
 def _draw_status(frame: Image, result: FrameResult) -> Image:
@@ -232,6 +240,74 @@ def _fit(text: str, font: int, font_scale: float, thick: int, width: int) -> str
     while len(text) > 4 and cv2.getTextSize(text + "...", font, font_scale, thick)[0][0] > width:
         text = text[:-1]
     return text.rstrip() + "..."
+
+
+# --- the desk posture monitor -----------------------------------------------------------
+
+def describe_boundary(boundary: Boundary, value: float | None) -> str:
+    """ "neck forward 14 deg (ok at most 30 deg)": a measure against its live boundary, as
+    text for a window (OpenCV's fonts have no degree sign) or a terminal."""
+    unit = get_metric(boundary.metric).unit
+    decimals = 0 if unit is Unit.DEG else 3
+    shown = "-" if value is None else unit.text(value, decimals)
+    limits = boundary.target.describe(unit, words=True, decimals=decimals)
+    name = boundary.metric.replace("_", " ")
+    return f"{name} {shown} (ok {limits})".replace("°", " deg")
+
+
+@dataclass(frozen=True)
+class PostureAnnotator:
+    """Draws a monitor result: the skeleton with the measured bones coloured by status, a
+    status banner with the cue, the live boundaries, and a bar filling toward the alert."""
+
+    skeleton: SkeletonAnnotator = field(default_factory=SkeletonAnnotator)
+    alert_after_s: float = 10.0
+
+    def annotate(self, frame: Image, result: PostureResult) -> Image:
+        color = STATUS_COLORS[result.status]
+        used: set[Landmark] = set()
+        for landmarks in result.landmarks.values():
+            used.update(landmarks)
+        edges = {(a, b): color for a, b in SKELETON_EDGES if a in used and b in used}
+        out = replace(self.skeleton, edge_colors=edges).annotate(frame, result.pose)
+        height, width = out.shape[:2]
+        scale = max(out.shape[:2]) / 640.0
+        font, thick = cv2.FONT_HERSHEY_SIMPLEX, max(1, round(scale))
+        fs = 0.55 * scale
+        pad = max(4, round(8 * scale))
+        (_, th), base = cv2.getTextSize("Ag", font, fs, thick)
+        line = th + base + pad
+        title = result.status.value.upper()
+        if result.problems:
+            title += ": " + ", ".join(result.problems)
+        if result.view:
+            title += f"  [{result.view} view{'' if result.calibrated else ', not calibrated'}]"
+        lines = [title] + ([result.cue] if result.cue else [])
+        banner = line * len(lines) + pad
+        cv2.rectangle(out, (0, 0), (width, banner), color, -1)
+        for i, text in enumerate(lines):
+            cv2.putText(out, text, (pad, pad + th + i * line), font, fs, WHITE, thick, cv2.LINE_AA)
+        rows = [describe_boundary(b, result.metrics.get(k)) for k, b in result.boundaries.items()]
+        stats = result.stats
+        rows.append(
+            f"good {stats.good_s / 60:.1f} min  bad {stats.bad_s / 60:.1f} min  "
+            f"away {stats.away_s / 60:.1f} min  alerts {stats.alerts}"
+        )
+        y = height - pad - (len(rows) - 1) * line - 2 * pad
+        for text in rows:
+            (tw, _), _ = cv2.getTextSize(text, font, fs * 0.85, thick)
+            cv2.rectangle(out, (pad - 3, y - th - 3), (pad + tw + 3, y + base), (32, 32, 32), -1)
+            cv2.putText(out, text, (pad, y), font, fs * 0.85, WHITE, thick, cv2.LINE_AA)
+            y += line
+        bar = max(6, round(8 * scale))
+        fraction = min(1.0, result.bad_for_s / max(self.alert_after_s, 1e-6))
+        cv2.rectangle(out, (0, height - bar), (round(width * fraction), height), ADJUST, -1)
+        if result.alert:
+            cv2.rectangle(out, (0, 0), (width - 1, height - 1), ADJUST, max(4, round(12 * scale)))
+        return out
+
+
+# --- guides ---------------------------------------------------------------------------------
 
 
 def draw_figure(xy: NDArray[np.float64], seen: NDArray[np.bool_], size: int = 240) -> Image:

@@ -14,8 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from posecheck.desk import Baseline
 from posecheck.errors import InputError
-from posecheck.posture import Baseline
 
 # One source for where user data lives: the history store's rule.
 from posecheck.store import DATA_DIR_ENV, data_dir

@@ -1,26 +1,34 @@
 """Spec + pose -> verdicts. Pure functions, no state: the same frame always gives the same answer.
 
-`evaluate` decides first whether the person is in position for the stretch (view and entry
-conditions) and only then judges form; someone who is not in position gets setup guidance.
+`evaluate` says whether the person is in position for the stretch (view and entry conditions)
+with the setup guidance when not, and judges every check on the frame as it is. What to make of
+a check while the person is not (yet) in position is the coach's policy (posecheck.coach): it
+shows setup guidance, never form faults.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
+from dataclasses import dataclass, replace
 from typing import Any
 
 from posecheck.geometry import DegenerateGeometryError
+from posecheck.limits import Status
+from posecheck.limits import judge as judge_value
 from posecheck.metrics import Context, Limb, Measurement, Unmeasurable, measure
 from posecheck.pose import Pose
 from posecheck.specs import Check, StretchSpec
 
-
-class Status(StrEnum):
-    OK = "ok"
-    ADJUST = "adjust"
-    UNKNOWN = "unknown"
+__all__ = [
+    "VIEW_CUES",
+    "Evaluation",
+    "Status",
+    "Verdict",
+    "evaluate",
+    "judge",
+    "measurement_key",
+    "unjudged",
+]
 
 
 @dataclass(frozen=True)
@@ -81,27 +89,16 @@ class Evaluation:
         return tuple(dict.fromkeys(required + advisory))
 
 
-def check_json(spec: StretchSpec, evaluation: Evaluation) -> dict[str, Any]:
-    """The `posecheck check --json` body (PRODUCT.md's contract)."""
-    return {
-        "person": evaluation.person,
-        "stretch": spec.id,
-        "side": evaluation.side,
-        "view": evaluation.view,
-        "in_position": evaluation.in_position,
-        "form_ok": evaluation.form_ok,
-        "checks": [v.to_json() for v in evaluation.verdicts],
-        "cues": list(evaluation.cues),
-    }
-
-
 def judge(check: Check, measurement: Measurement, margin: float = 0.0) -> Verdict:
     """A check's verdict from its measurement; `margin` widens the range (hysteresis)."""
-    if measurement.value is None:
-        return Verdict(check, Status.UNKNOWN, measurement)
-    if check.target.contains(measurement.value, margin):
-        return Verdict(check, Status.OK, measurement)
-    return Verdict(check, Status.ADJUST, measurement, check.target.direction(measurement.value))
+    status, direction = judge_value(check.target, measurement.value, margin)
+    return Verdict(check, status, measurement, direction)
+
+
+def unjudged(verdict: Verdict) -> Verdict:
+    """The check measured but not judged (unknown, and no guidance of its own): how a check
+    is reported while the person is not in position."""
+    return Verdict(verdict.check, Status.UNKNOWN, replace(verdict.measurement, reason=""))
 
 
 VIEW_CUES = {
@@ -148,16 +145,10 @@ def evaluate(
 
     worked_side = _worked_side(ctx, spec, side)
     margins = margins or {}
-    verdicts = []
-    for check in spec.checks:
-        m = get(check.metric, check.limb)
-        verdict = judge(check, m, margins.get(check.id, 0.0))
-        if not in_position:
-            # Not in position: measured, but not judged as a form fault.
-            verdict = Verdict(
-                check, Status.UNKNOWN, Measurement(m.metric, m.value, "", m.landmarks, m.vertex)
-            )
-        verdicts.append(verdict)
+    verdicts = [
+        judge(check, get(check.metric, check.limb), margins.get(check.id, 0.0))
+        for check in spec.checks
+    ]
     # What the temporal layer follows over time (reps, trends) is measured here too.
     if spec.reps is not None:
         get(spec.reps.metric, spec.reps.limb)

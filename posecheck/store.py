@@ -2,7 +2,7 @@
 posture session (summary and phase segments), with listing, deletion and day-by-day trends.
 
     with open_store() as store:              # $POSECHECK_DATA_DIR/history.sqlite3, or XDG's
-        session_id = store.save_session(SessionRecord.from_summary(summary, kind="stretch", ...))
+        session_id = store.save_session(SessionRecord(summary, started_at=datetime.now(UTC)))
         store.list_sessions(limit=20)        # newest first
         store.trends()                       # hold time per stretch per day, slouch share per day
 
@@ -19,14 +19,15 @@ import math
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 from posecheck.errors import PosecheckError
+from posecheck.session import Segment, SessionSummary
 
 #: Environment variable naming the folder that holds the history (overrides the default).
 DATA_DIR_ENV = "POSECHECK_DATA_DIR"
@@ -117,139 +118,76 @@ def default_path() -> Path:
     return data_dir() / DB_NAME
 
 
-def _number(value: Any) -> float | None:
-    # JSON true/false are not numbers here, as json_type does not call them numbers either.
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    return None
-
-
-def _numbers_from_summary(
-    summary: Mapping[str, Any],
-) -> tuple[float | None, float | None, int | None]:
-    """(good_s, bad_s, reps) as migration 2 derives them from a stored summary."""
-    good = _number(summary.get("good_form_s"))
-    if good is None:
-        good = _number(summary.get("good_s"))
-    reps = summary.get("reps")
-    return (
-        good,
-        _number(summary.get("bad_s")),
-        reps if isinstance(reps, int) and not isinstance(reps, bool) else None,
-    )
-
-
 def _utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(_TIME_FORMAT)
 
 
 @dataclass(frozen=True)
-class SegmentRecord:
-    """A stretch of a session in one phase ("setting up", "holding", "bad", ...), in seconds."""
-
-    start_s: float
-    end_s: float
-    label: str
-
-    def __post_init__(self) -> None:
-        if not (math.isfinite(self.start_s) and math.isfinite(self.end_s)):
-            raise ValueError(f"segment times must be finite, got {self.start_s}..{self.end_s}")
-        if self.end_s < self.start_s:
-            raise ValueError(f"a segment cannot end before it starts: {self.start_s}..{self.end_s}")
-        object.__setattr__(self, "start_s", float(self.start_s))
-        object.__setattr__(self, "end_s", float(self.end_s))
-
-
-@dataclass(frozen=True)
 class SessionRecord:
-    """One session as the history keeps it (the columns of `sessions` plus its segments).
+    """One session as the history keeps it: its summary and how it came about.
 
-    kind: "stretch" (stretch_id required) or "posture" (no stretch_id).
     source: "live" (camera) or "review" (a recorded video, named in `video`).
     started_at: a timezone-aware moment; kept in UTC.
-    summary: the session summary (JSON-serialisable); copied, so later changes to the
-        caller's dict do not reach the record.
-    good_s, bad_s, reps: the trend numbers; when None they are taken from the summary
-        (good_form_s or good_s, bad_s, reps), the same rule migration 2 used.
+    side: the side the user chose for a sided stretch (None: worked out from the pose).
     id: set on records read from the store; `save_session` ignores it and adds a new session.
+    The kind, stretch, duration, segments and the trend numbers (good, bad, reps) are the
+    summary's.
     """
 
-    kind: str
+    summary: SessionSummary
     started_at: datetime
-    duration_s: float
-    summary: dict[str, Any] = field(default_factory=dict)
-    stretch_id: str | None = None
-    side: str | None = None
     source: str = "review"
+    side: str | None = None
     video: str | None = None
-    segments: tuple[SegmentRecord, ...] = ()
-    good_s: float | None = None
-    bad_s: float | None = None
-    reps: int | None = None
     id: int | None = None
 
     def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        if self.kind not in KINDS:
-            raise ValueError(f"kind must be one of {list(KINDS)}, got {self.kind!r}")
+        if not isinstance(self.summary, SessionSummary):
+            raise ValueError(f"summary must be a SessionSummary, got {type(self.summary).__name__}")
         if self.source not in SOURCES:
             raise ValueError(f"source must be one of {list(SOURCES)}, got {self.source!r}")
-        if self.kind == "stretch" and not self.stretch_id:
-            raise ValueError("a stretch session needs its stretch_id")
-        if self.kind == "posture" and self.stretch_id is not None:
-            raise ValueError(f"a posture session has no stretch_id, got {self.stretch_id!r}")
         if not isinstance(self.started_at, datetime) or self.started_at.utcoffset() is None:
             raise ValueError(
                 f"started_at must be a timezone-aware datetime, got {self.started_at!r} "
                 "(use datetime.now(UTC))"
             )
-        set_(self, "started_at", self.started_at.astimezone(UTC))
-        if not (math.isfinite(self.duration_s) and self.duration_s >= 0):
-            raise ValueError(f"duration_s must be 0 or more, got {self.duration_s}")
-        set_(self, "duration_s", float(self.duration_s))
-        try:
-            # A round trip both checks that the summary can be stored and detaches the copy.
-            summary = json.loads(json.dumps(dict(self.summary), allow_nan=False))
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"summary must be JSON-serialisable ({exc})") from None
-        set_(self, "summary", summary)
-        segments = tuple(self.segments)
-        if not all(isinstance(s, SegmentRecord) for s in segments):
-            raise ValueError("segments must be SegmentRecord values")
-        set_(self, "segments", segments)
-        good, bad, reps = _numbers_from_summary(summary)
-        for name, derived in (("good_s", good), ("bad_s", bad), ("reps", reps)):
-            if getattr(self, name) is None:
-                set_(self, name, derived)
+        object.__setattr__(self, "started_at", self.started_at.astimezone(UTC))
+        duration = self.summary.duration_s
+        if not (math.isfinite(duration) and duration >= 0):
+            raise ValueError(f"duration_s must be 0 or more, got {duration}")
+        for s in self.summary.segments:
+            if not (math.isfinite(s.start_s) and math.isfinite(s.end_s)):
+                raise ValueError(f"segment times must be finite, got {s.start_s}..{s.end_s}")
 
-    @classmethod
-    def from_summary(
-        cls,
-        summary: Mapping[str, Any],
-        *,
-        kind: str,
-        started_at: datetime,
-        stretch_id: str | None = None,
-        side: str | None = None,
-        source: str = "review",
-        video: str | None = None,
-    ) -> SessionRecord:
-        """A record from a session summary (`duration_s` and `segments` with `phase` labels)."""
-        segments = tuple(
-            SegmentRecord(float(s["start_s"]), float(s["end_s"]), str(s["phase"]))
-            for s in summary.get("segments", ())
-        )
-        return cls(
-            kind=kind,
-            started_at=started_at,
-            duration_s=float(summary.get("duration_s", 0.0)),
-            summary=dict(summary),
-            stretch_id=stretch_id,
-            side=side,
-            source=source,
-            video=video,
-            segments=segments,
-        )
+    @property
+    def kind(self) -> str:
+        return self.summary.kind
+
+    @property
+    def stretch_id(self) -> str | None:
+        return self.summary.stretch
+
+    @property
+    def duration_s(self) -> float:
+        return self.summary.duration_s
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        return self.summary.segments
+
+    @property
+    def good_s(self) -> float:
+        """Time held in good form (stretch) or in good posture (desk)."""
+        return self.summary.good_form_s
+
+    @property
+    def bad_s(self) -> float | None:
+        """Time in bad posture (desk sessions only)."""
+        return None if self.summary.posture is None else self.summary.posture.bad_s
+
+    @property
+    def reps(self) -> int | None:
+        return self.summary.reps
 
 
 @dataclass(frozen=True)
@@ -298,10 +236,7 @@ def _statements(script: str) -> Iterator[str]:
         yield pending.strip()
 
 
-_SESSION_COLUMNS = (
-    "id, kind, stretch_id, side, source, video, started_at, duration_s, summary_json, "
-    "good_s, bad_s, reps"
-)
+_SESSION_COLUMNS = "id, kind, stretch_id, side, source, video, started_at, summary_json"
 
 
 class Store:
@@ -455,6 +390,10 @@ class Store:
         Raises `StoreError` (nothing written) when the database is locked past the busy timeout,
         read-only or damaged; the caller still holds the record and can retry or export it.
         """
+        try:
+            summary_json = json.dumps(session.summary.to_json(), allow_nan=False, sort_keys=True)
+        except ValueError as exc:
+            raise ValueError(f"the summary cannot be stored ({exc})") from None
         row = (
             session.kind,
             session.stretch_id,
@@ -463,7 +402,7 @@ class Store:
             session.video,
             _utc_text(session.started_at),
             session.duration_s,
-            json.dumps(session.summary, allow_nan=False, sort_keys=True),
+            summary_json,
             session.good_s,
             session.bad_s,
             session.reps,
@@ -484,55 +423,25 @@ class Store:
         return session_id
 
     def _records(self, where: str, params: Sequence[Any]) -> list[SessionRecord]:
-        """Sessions matching `where` (newest first) with their segments, from one snapshot."""
-        selected = f"SELECT id FROM sessions {where}"
+        """Sessions matching `where` (newest first), from one snapshot."""
         with self._transaction("BEGIN") as conn:
             rows = conn.execute(
                 f"SELECT {_SESSION_COLUMNS} FROM sessions {where}", params
             ).fetchall()
-            segments: dict[int, list[SegmentRecord]] = {}
-            for session_id, start, end, label in conn.execute(
-                f"SELECT session_id, start_s, end_s, label FROM segments "
-                f"WHERE session_id IN ({selected}) ORDER BY session_id, start_s, rowid",
-                params,
-            ):
-                segments.setdefault(session_id, []).append(SegmentRecord(start, end, label))
-        return [self._record(row, segments.get(row[0], [])) for row in rows]
+        return [self._record(row) for row in rows]
 
-    def _record(self, row: Sequence[Any], segments: list[SegmentRecord]) -> SessionRecord:
-        (
-            session_id,
-            kind,
-            stretch_id,
-            side,
-            source,
-            video,
-            started_at,
-            duration_s,
-            summary_json,
-            good_s,
-            bad_s,
-            reps,
-        ) = row
+    def _record(self, row: Sequence[Any]) -> SessionRecord:
+        session_id, kind, stretch_id, side, source, video, started_at, summary_json = row
         try:
-            summary = json.loads(summary_json)
+            data = json.loads(summary_json)
+            if not isinstance(data, dict):
+                raise ValueError("the summary is not a JSON object")
+            summary = SessionSummary.from_json(data, kind=kind, stretch=stretch_id)
             started = datetime.fromisoformat(started_at)
             if started.utcoffset() is None:
                 started = started.replace(tzinfo=UTC)
             return SessionRecord(
-                id=session_id,
-                kind=kind,
-                stretch_id=stretch_id,
-                side=side,
-                source=source,
-                video=video,
-                started_at=started,
-                duration_s=duration_s,
-                summary=summary if isinstance(summary, dict) else {},
-                segments=tuple(segments),
-                good_s=good_s,
-                bad_s=bad_s,
-                reps=reps,
+                summary, started, source=source, side=side, video=video, id=session_id
             )
         except (TypeError, ValueError) as exc:
             raise StoreError(

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from posecheck.coach import judge_still
 from posecheck.landmarks import Landmark
 from posecheck.metrics import Context, Limb
 from posecheck.pose import Pose
@@ -98,11 +99,15 @@ def verdict(spec: StretchSpec, pose: Pose, check_id: str, side: str | None = Non
 
 
 def assert_not_in_position(spec: StretchSpec, pose: Pose) -> None:
-    """Another pose: setup guidance, and no check judged (no form faults, no form cues)."""
+    """Another pose: the rules say not in position with setup guidance, and the coach (the
+    one path a still photo is judged by) judges no check: no form faults, no form cues."""
     evaluation = evaluate(spec, pose)
     assert not evaluation.in_position
     assert evaluation.setup_cues
-    assert all(v.status is Status.UNKNOWN and v.cue is None for v in evaluation.verdicts)
+    result = judge_still(spec, pose)
+    assert not result.in_position
+    assert result.cues == evaluation.setup_cues
+    assert all(v.status is Status.UNKNOWN and v.cue is None for v in result.verdicts)
 
 
 def adjusting(evaluation: Evaluation) -> dict[str, str | None]:

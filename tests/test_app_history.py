@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from posecheck.history import save_posture, save_stretch
+from posecheck.history import save_session
 from posecheck.store import open_store
+from tests.sessions import posture_summary, stretch_summary
 
 HISTORY = str(Path(__file__).resolve().parent.parent / "app_pages" / "history.py")
 NOW = datetime(2025, 3, 10, 9, 30, tzinfo=UTC)
@@ -22,25 +24,13 @@ def data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def _seed() -> list[int]:
-    stretch = {
-        "duration_s": 40.0, "in_position_s": 35.0, "good_form_s": 28.0, "reps": 0,
-        "segments": [
-            {"start_s": 0.0, "end_s": 5.0, "phase": "setting up"},
-            {"start_s": 5.0, "end_s": 40.0, "phase": "holding"},
-        ],
-    }  # fmt: skip
-    posture = {
-        "posture": True, "duration_s": 600.0, "good_s": 450.0, "bad_s": 150.0, "alerts": 2,
-        "segments": [
-            {"start_s": 0.0, "end_s": 450.0, "phase": "good"},
-            {"start_s": 450.0, "end_s": 600.0, "phase": "bad"},
-        ],
-    }  # fmt: skip
+    stretch = stretch_summary("cat-cow", 28.0, duration=40.0, in_position=35.0, setting_up=5.0)
+    posture = posture_summary(450.0, 150.0, alerts=2)
     return [
-        save_stretch(stretch, stretch_id="cat-cow", started_at=NOW - timedelta(days=1)),
-        save_stretch(stretch, stretch_id="kneeling-hip-flexor", side="left", started_at=NOW),
-        save_posture(posture, started_at=NOW - timedelta(days=1)),
-        save_posture(posture, source="review", video="desk.mp4", started_at=NOW),
+        save_session(stretch, started_at=NOW - timedelta(days=1)),
+        save_session(replace(stretch, stretch="kneeling-hip-flexor"), side="left", started_at=NOW),
+        save_session(posture, started_at=NOW - timedelta(days=1)),
+        save_session(posture, source="review", video="desk.mp4", started_at=NOW),
     ]
 
 

@@ -14,7 +14,8 @@ import pytest
 
 import posecheck.store
 from posecheck.cli import main
-from posecheck.history import save_posture, save_stretch
+from posecheck.history import save_session
+from tests.sessions import posture_summary, stretch_summary
 
 DAY1 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DAY2 = DAY1 + timedelta(days=1)
@@ -29,34 +30,15 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def stretch_summary(good: float, reps: int = 0) -> dict[str, Any]:
-    return {
-        "stretch": "bridge", "frames": 300, "duration_s": 10.0, "processing_fps": 50.0,
-        "in_position_s": 8.0, "good_form_s": good, "reps": reps,
-        "segments": [{"start_s": 0.0, "end_s": 2.0, "phase": "setting up"},
-                     {"start_s": 2.0, "end_s": 10.0, "phase": "holding"}],
-        "checks": {"hips-lifted": {"ok_fraction": 0.9}},
-    }  # fmt: skip
-
-
-def posture_summary(good: float, bad: float) -> dict[str, Any]:
-    return {
-        "posture": True, "frames": 100, "duration_s": good + bad, "processing_fps": 50.0,
-        "good_s": good, "bad_s": bad, "away_s": 0.0, "alerts": 1,
-        "segments": [{"start_s": 0.0, "end_s": good + bad, "phase": "good"}], "checks": {},
-    }  # fmt: skip
-
-
 @pytest.fixture
 def seeded() -> list[int]:
     return [
-        save_stretch(stretch_summary(6.0, 2), stretch_id="bridge", source="review",
-                     video="/clips/a.mp4", started_at=DAY1),
-        save_stretch(stretch_summary(4.0), stretch_id="bridge",
-                     started_at=DAY1 + timedelta(hours=1)),
-        save_posture(posture_summary(30.0, 10.0), started_at=DAY1 + timedelta(hours=2)),
-        save_stretch(stretch_summary(9.5), stretch_id="cobra", started_at=DAY2),
-        save_posture(posture_summary(45.0, 15.0), started_at=DAY2),
+        save_session(stretch_summary("bridge", 6.0, reps=2, checks={"hips-lifted": 0.9}),
+                     source="review", video="/clips/a.mp4", started_at=DAY1),
+        save_session(stretch_summary("bridge", 4.0), started_at=DAY1 + timedelta(hours=1)),
+        save_session(posture_summary(30.0, 10.0), started_at=DAY1 + timedelta(hours=2)),
+        save_session(stretch_summary("cobra", 9.5), started_at=DAY2),
+        save_session(posture_summary(45.0, 15.0), started_at=DAY2),
     ]  # fmt: skip
 
 
@@ -96,8 +78,9 @@ def test_show_gives_the_whole_session(
     seeded: list[int], capsys: pytest.CaptureFixture[str]
 ) -> None:
     session = run_json(capsys, "history", "show", str(seeded[0]), "--json")
-    assert session["summary"] == stretch_summary(6.0, 2)
-    assert session["segments"] == stretch_summary(6.0, 2)["segments"]
+    saved = stretch_summary("bridge", 6.0, reps=2, checks={"hips-lifted": 0.9})
+    assert session["summary"] == saved.to_json()
+    assert session["segments"] == saved.to_json()["segments"]
     assert main(["history", "show", str(seeded[0])]) == 0
     text = capsys.readouterr().out
     assert text.startswith(f"Session {seeded[0]}: bridge stretch, review of /clips/a.mp4")

@@ -15,7 +15,7 @@ from typing import Any
 import av
 import pytest
 
-from posecheck.cli import _ProgressBar
+from posecheck.cli.common import ProgressBar
 
 POSECHECK = Path(sys.executable).parent / "posecheck"
 
@@ -293,7 +293,7 @@ class _Terminal(io.StringIO):
 
 def test_progress_bar_redraws_in_place_on_a_terminal() -> None:
     stream = _Terminal()
-    bar = _ProgressBar("clip.mp4", stream)
+    bar = ProgressBar("clip.mp4", stream)
     for done in range(1, 101):
         bar(done, 100)
     bar.close()
@@ -305,7 +305,7 @@ def test_progress_bar_redraws_in_place_on_a_terminal() -> None:
 
 def test_progress_is_quiet_in_a_log_for_short_reviews() -> None:
     stream = io.StringIO()
-    bar = _ProgressBar("clip.mp4", stream)
+    bar = ProgressBar("clip.mp4", stream)
     for done in range(1, 101):
         bar(done, None)
     bar.close()

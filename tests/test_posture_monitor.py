@@ -11,17 +11,18 @@ from typing import Any
 import numpy as np
 import pytest
 
-from posecheck.errors import InputError
-from posecheck.monitor import (
+from posecheck.cli.window import (
     NO_DISPLAY,
-    PostureAnnotator,
+    WindowIO,
     format_summary,
     has_display,
     record_calibration,
     run_monitor,
 )
+from posecheck.desk import CalibrationError, PostureMonitor, calibrate
+from posecheck.errors import InputError
+from posecheck.overlay import PostureAnnotator
 from posecheck.pose import Pose
-from posecheck.posture import CalibrationError, PostureMonitor, calibrate
 from posecheck.settings import EstimatorSettings
 from tests.conftest import fixture_pose
 from tests.test_posture import slouched
@@ -80,11 +81,13 @@ def test_monitor_loop_alerts_once_and_prints_statistics(
     status = run_monitor(
         0,
         EstimatorSettings(),
-        camera_factory=lambda i: camera,
-        estimator_factory=stub_factory(poses),
-        show=lambda frame: shown.append(frame) is None,
-        clock=clock_at(10),
-        bell=lambda: bells.append(1),
+        io=WindowIO(
+            camera_factory=lambda i: camera,
+            estimator_factory=stub_factory(poses),
+            show=lambda frame: shown.append(frame) is None,
+            clock=clock_at(10),
+            bell=lambda: bells.append(1),
+        ),
     )
     assert status == 0
     assert len(shown) == len(poses) and shown[0].shape == (240, 320, 3)
@@ -102,10 +105,12 @@ def test_monitor_stops_when_the_window_is_closed(upright: Pose) -> None:
         0,
         EstimatorSettings(),
         baseline=calibrate([upright]),
-        camera_factory=lambda i: camera,
-        estimator_factory=stub_factory([upright] * 100),
-        show=lambda frame: len(shown) < 5 and shown.append(frame) is None,
-        clock=clock_at(10),
+        io=WindowIO(
+            camera_factory=lambda i: camera,
+            estimator_factory=stub_factory([upright] * 100),
+            show=lambda frame: len(shown) < 5 and shown.append(frame) is None,
+            clock=clock_at(10),
+        ),
     )
     assert len(shown) == 5 and camera.released
 
@@ -116,9 +121,11 @@ def test_no_display_is_one_sentence_and_releases_the_camera() -> None:
         run_monitor(
             0,
             EstimatorSettings(),
-            camera_factory=lambda i: camera,
-            estimator_factory=stub_factory([]),
-            display=lambda: False,
+            io=WindowIO(
+                camera_factory=lambda i: camera,
+                estimator_factory=stub_factory([]),
+                display=lambda: False,
+            ),
         )
     assert str(error.value) == NO_DISPLAY
     assert camera.released
@@ -137,10 +144,12 @@ def test_camera_calibration_records_a_baseline(upright: Pose) -> None:
         0,
         EstimatorSettings(),
         seconds=2.95,
-        camera_factory=lambda i: StubCamera(40),
-        estimator_factory=stub_factory(frames),
-        show=lambda frame: shown.append(frame) is None,
-        clock=clock_at(10),
+        io=WindowIO(
+            camera_factory=lambda i: StubCamera(40),
+            estimator_factory=stub_factory(frames),
+            show=lambda frame: shown.append(frame) is None,
+            clock=clock_at(10),
+        ),
     )
     # Frames at 0.1 .. 3.0 s: the one past 2.95 s ends the recording and is kept.
     assert baseline.view == "side" and baseline.frames == 30
@@ -154,10 +163,12 @@ def test_camera_calibration_refuses_an_empty_chair(upright: Pose) -> None:
             0,
             EstimatorSettings(),
             seconds=3,
-            camera_factory=lambda i: StubCamera(40),
-            estimator_factory=stub_factory(frames),
-            show=lambda frame: True,
-            clock=clock_at(10),
+            io=WindowIO(
+                camera_factory=lambda i: StubCamera(40),
+                estimator_factory=stub_factory(frames),
+                show=lambda frame: True,
+                clock=clock_at(10),
+            ),
         )
 
 
@@ -169,3 +180,48 @@ def test_annotator_draws_status_and_boundaries_without_touching_the_input(uprigh
     assert not frame.any()
     assert out.shape == frame.shape and out.any()
     assert format_summary(PostureMonitor()) == "No frames were watched."
+
+
+# --- the same loop coaching a stretch ----------------------------------------------------------
+
+
+def test_live_coaching_loop_draws_each_frame_and_prints_the_hold(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from posecheck.cli.window import run_live
+    from posecheck.specs import get_stretch
+
+    pose = fixture_pose("childs_pose_side")
+    camera = StubCamera(40)
+    shown: list[np.ndarray] = []
+    status = run_live(
+        get_stretch("childs-pose"),
+        None,
+        0,
+        EstimatorSettings(),
+        io=WindowIO(
+            camera_factory=lambda i: camera,
+            estimator_factory=stub_factory([pose] * 40),
+            show=lambda frame: shown.append(frame) is None,
+            clock=clock_at(10),
+        ),
+    )
+    assert status == 0 and camera.released
+    assert len(shown) == 40 and all(frame.any() for frame in shown)  # the overlay is drawn
+    # Held in good form from the moment it settled (0.5 s) to the last frame (3.9 s).
+    assert capsys.readouterr().out == "Child's pose: hold 3 s.\n"
+
+
+def test_live_loop_without_a_display_is_one_sentence_and_releases_the_camera() -> None:
+    from posecheck.cli.window import run_live
+    from posecheck.specs import get_stretch
+
+    camera = StubCamera(10)
+    with pytest.raises(InputError) as error:
+        run_live(
+            get_stretch("cobra"), None, 0, EstimatorSettings(),
+            io=WindowIO(camera_factory=lambda i: camera, estimator_factory=stub_factory([]),
+                        display=lambda: False),
+        )  # fmt: skip
+    assert str(error.value) == NO_DISPLAY
+    assert camera.released

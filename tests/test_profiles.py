@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from posecheck.posture import calibrate
+from posecheck.desk import calibrate
 from posecheck.profiles import (
     DATA_DIR_ENV,
     ProfileError,

@@ -14,10 +14,10 @@ import av
 import numpy as np
 import pytest
 
-from posecheck.batch import collect_videos, output_stems, review_many
 from posecheck.errors import InputError
 from posecheck.pose import Pose
 from posecheck.review import ReviewOutputs, ReviewResult, StretchReview, review
+from posecheck.review.batch import collect_videos, output_stems, review_many
 from posecheck.specs import get_stretch
 from posecheck.video import VideoWriter
 
@@ -76,7 +76,7 @@ def childs_pose(media: Path, tmp_path_factory: pytest.TempPathFactory) -> Review
 
 
 def test_summary_has_the_contract_keys(childs_pose: ReviewResult) -> None:
-    summary = childs_pose.summary
+    summary = childs_pose.summary.to_json()
     assert set(summary) >= CONTRACT
     assert all(set(s) >= {"start_s", "end_s", "phase"} for s in summary["segments"])
     assert all("ok_fraction" in c for c in summary["checks"].values())
@@ -86,19 +86,19 @@ def test_summary_has_the_contract_keys(childs_pose: ReviewResult) -> None:
 
 def test_childs_pose_is_in_position_for_its_latter_part(childs_pose: ReviewResult) -> None:
     summary = childs_pose.summary
-    segments = summary["segments"]
-    assert segments[0]["phase"] == "setting up"  # starts on all fours, folding back
-    latter = [s for s in segments if s["end_s"] > 0.4 * summary["duration_s"]]
-    assert latter and all(s["phase"] in ("in position", "holding") for s in latter)
-    assert summary["in_position_s"] > 0.6 * summary["duration_s"]
-    assert summary["good_form_s"] > 0
+    segments = summary.segments
+    assert segments[0].label == "setting up"  # starts on all fours, folding back
+    latter = [s for s in segments if s.end_s > 0.4 * summary.duration_s]
+    assert latter and all(s.label in ("in position", "holding") for s in latter)
+    assert summary.in_position_s > 0.6 * summary.duration_s
+    assert summary.good_form_s > 0
 
 
 def test_annotated_video_is_h264_with_every_frame(childs_pose: ReviewResult) -> None:
     assert childs_pose.outputs.video is not None
     codec, frames, size = decoded(childs_pose.outputs.video)
     assert codec == "h264"
-    assert frames == childs_pose.summary["frames"] == 297
+    assert frames == childs_pose.summary.frames == 297
     assert size == (768, 432)
     assert not list(childs_pose.outputs.video.parent.glob(".*.partial"))
 
@@ -107,14 +107,15 @@ def test_csv_has_one_row_per_frame(childs_pose: ReviewResult) -> None:
     assert childs_pose.outputs.csv is not None
     with childs_pose.outputs.csv.open(newline="") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == childs_pose.summary["frames"]
+    assert len(rows) == childs_pose.summary.frames
     times = [float(r["t_s"]) for r in rows]
     assert times == sorted(times) and len(set(times)) == len(times)
     assert {"phase", "in_position", "hips-back", "hips-back_status"} <= set(rows[0])
 
 
 def test_thumbnails_show_the_worst_moment_of_each_fault(childs_pose: ReviewResult) -> None:
-    faults = {f["fault"] for f in childs_pose.summary["faults"]}
+    assert childs_pose.summary.review is not None
+    faults = {f.fault for f in childs_pose.summary.review.faults}
     assert faults, "the clip folds back with the head up: some check needs adjusting"
     assert {p.stem for p in childs_pose.thumbnails} == faults
     assert all(p.read_bytes()[:2] == b"\xff\xd8" for p in childs_pose.thumbnails)  # JPEG
@@ -123,21 +124,24 @@ def test_thumbnails_show_the_worst_moment_of_each_fault(childs_pose: ReviewResul
 def test_sphinx_portrait_clip_reports_a_hold(media: Path, tmp_path: Path) -> None:
     clip = trimmed(media / "06_cobra_sphinx" / "sphinx_side_portrait.mp4", 5, tmp_path / "s.mp4")
     summary = review(clip, StretchReview(get_stretch("sphinx"))).summary
-    assert summary["video"]["width"] < summary["video"]["height"]  # portrait, kept upright
-    assert summary["good_form_s"] > 2.0
-    assert summary["segments"][-1]["phase"] == "holding"
+    assert summary.review is not None
+    video = summary.review.video
+    assert video.width < video.height  # portrait, kept upright
+    assert summary.good_form_s > 2.0
+    assert summary.segments[-1].label == "holding"
 
 
 def test_squat_clip_counts_its_reps(media: Path) -> None:
     clip = media / "02_deep_squat" / "squats_gym_side.mp4"
     summary = review(clip, StretchReview(get_stretch("deep-squat"))).summary
-    assert summary["reps"] == 6  # as the committed sequence fixture of this clip counts
+    assert summary.reps == 6  # as the committed sequence fixture of this clip counts
 
 
 def test_two_people_in_view_are_reported(media: Path) -> None:
     clip = media / "12_exercise_videos" / "tai_chi_beach.mp4"
     result = review(clip, StretchReview(get_stretch("deep-squat")), landmarker="inline")
-    assert result.summary["multi_person_frames"] > 0.5 * result.summary["frames"]
+    assert result.summary.review is not None
+    assert result.summary.review.multi_person_frames > 0.5 * result.summary.frames
     assert result.warning is not None and "Several people" in result.warning
 
 
@@ -147,24 +151,24 @@ def test_truncated_clip_keeps_what_decoded(media: Path, tmp_path: Path) -> None:
     cut.write_bytes(source.read_bytes()[:150_000])
     result = review(cut, StretchReview(get_stretch("childs-pose")),
                     ReviewOutputs(csv=tmp_path / "cut.csv"), landmarker="inline")  # fmt: skip
-    assert 10 < result.summary["frames"] < 297
+    assert 10 < result.summary.frames < 297
     assert result.warning is not None and "cut short" in result.warning
-    assert result.summary["warning"] == result.warning
+    assert result.summary.to_json()["warning"] == result.warning
     rows = (tmp_path / "cut.csv").read_text().splitlines()
-    assert len(rows) == result.summary["frames"] + 1
+    assert len(rows) == result.summary.frames + 1
 
 
 def test_bridge_clip_lifts_into_position_the_same_in_both_modes(media: Path) -> None:
     clip = media / "12_exercise_videos" / "bridge_side_physio.mp4"
     summary = review(clip, StretchReview(get_stretch("bridge")), landmarker="process").summary
-    assert summary["in_position_s"] > 2.0
-    assert 1.2 <= summary["good_form_s"] <= 2.2  # lifted from about 0.5 s to 2.4 s
-    assert summary["reps"] == 1
-    assert "holding" in {s["phase"] for s in summary["segments"]}
+    assert summary.in_position_s > 2.0
+    assert 1.2 <= summary.good_form_s <= 2.2  # lifted from about 0.5 s to 2.4 s
+    assert summary.reps == 1
+    assert "holding" in {s.label for s in summary.segments}
     # A batch worker's inline landmarker finds the same.
     inline = review(clip, StretchReview(get_stretch("bridge")), landmarker="inline").summary
     for key in ("frames", "reps", "in_position_s", "good_form_s", "segments", "checks"):
-        assert inline[key] == summary[key], key
+        assert getattr(inline, key) == getattr(summary, key), key
 
 
 def test_batch_reviews_each_file_and_reports_the_bad_one(media: Path, tmp_path: Path) -> None:
@@ -177,7 +181,7 @@ def test_batch_reviews_each_file_and_reports_the_bad_one(media: Path, tmp_path: 
                         out_dir=tmp_path / "out", on_done=lambda item: seen.append(item.path))
     assert [item.path for item in items] == clips and sorted(seen) == sorted(clips)
     good, failed, nobody = items
-    assert good.ok and good.summary is not None and good.summary["reps"] == 1
+    assert good.ok and good.summary is not None and good.summary.reps == 1
     assert failed.error is not None and "not a video" in failed.error
     assert nobody.ok and nobody.warning is not None and "Nobody" in nobody.warning
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
@@ -191,8 +195,8 @@ def test_batch_reviews_each_file_and_reports_the_bad_one(media: Path, tmp_path: 
 def test_nobody_in_the_video_is_said_in_the_summary(tmp_path: Path) -> None:
     clip = blank_video(tmp_path / "room.mp4")
     result = review(clip, StretchReview(get_stretch("cobra")), landmarker="inline")
-    assert result.summary["frames"] == 20
-    assert result.summary["person_frames"] == 0
+    assert result.summary.frames == 20
+    assert result.summary.review is not None and result.summary.review.person_frames == 0
     assert result.warning == "Nobody was found in this video: check that one person is in view."
 
 

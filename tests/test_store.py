@@ -19,17 +19,18 @@ import pytest
 
 import posecheck.store as store_module
 from posecheck.errors import PosecheckError
+from posecheck.session import CheckShare, Segment, SessionSummary
 from posecheck.store import (
     DATA_DIR_ENV,
     DB_NAME,
     SCHEMA_VERSION,
-    SegmentRecord,
     SessionRecord,
     Store,
     StoreError,
     default_path,
     open_store,
 )
+from tests.sessions import posture_summary
 
 T0 = datetime(2025, 3, 10, 9, 30, tzinfo=UTC)
 
@@ -61,45 +62,22 @@ def stretch(
     good_form_s: float = 25.0,
     reps: int = 0,
 ) -> SessionRecord:
-    summary = {
-        "frames": 900,
-        "duration_s": 40.0,
-        "in_position_s": 31.5,
-        "good_form_s": good_form_s,
-        "reps": reps,
-        "segments": [
-            {"start_s": 0.0, "end_s": 6.2, "phase": "setting up"},
-            {"start_s": 6.2, "end_s": 40.0, "phase": "holding"},
-        ],
-        "checks": {"front-knee": {"ok_fraction": 0.91, "frames": 700}},
-    }
-    return SessionRecord.from_summary(
-        summary,
+    summary = SessionSummary(
         kind="stretch",
-        stretch_id=stretch_id,
-        started_at=started_at,
-        side="left",
-        source="review",
-        video="clip.mp4",
+        frames=900,
+        duration_s=40.0,
+        in_position_s=31.5,
+        good_form_s=good_form_s,
+        reps=reps,
+        segments=(Segment(0.0, 6.2, "setting up"), Segment(6.2, 40.0, "holding")),
+        checks={"front-knee": CheckShare(0.91, 700)},
+        stretch=stretch_id,
     )
+    return SessionRecord(summary, started_at, side="left", source="review", video="clip.mp4")
 
 
 def posture(started_at: datetime, good_s: float, bad_s: float) -> SessionRecord:
-    summary = {
-        "duration_s": good_s + bad_s + 5,
-        "good_s": good_s,
-        "bad_s": bad_s,
-        "away_s": 5.0,
-        "alerts": 1,
-    }
-    return SessionRecord(
-        kind="posture",
-        source="live",
-        started_at=started_at,
-        duration_s=summary["duration_s"],
-        summary=summary,
-        segments=(SegmentRecord(0.0, good_s, "good"), SegmentRecord(good_s, good_s + bad_s, "bad")),
-    )
+    return SessionRecord(posture_summary(good_s, bad_s, away=5.0), started_at, source="live")
 
 
 @contextlib.contextmanager
@@ -130,11 +108,11 @@ def test_a_session_comes_back_as_it_was_saved(store: Store) -> None:
     assert back == dataclasses.replace(record, id=session_id)
     assert back.started_at == T0 and back.started_at.tzinfo is not None
     assert back.segments == (
-        SegmentRecord(0.0, 6.2, "setting up"),
-        SegmentRecord(6.2, 40.0, "holding"),
+        Segment(0.0, 6.2, "setting up"),
+        Segment(6.2, 40.0, "holding"),
     )
     assert (back.good_s, back.bad_s, back.reps) == (25.0, None, 0)
-    assert back.summary["checks"]["front-knee"]["ok_fraction"] == 0.91
+    assert back.summary.checks["front-knee"] == CheckShare(0.91, 700)
     assert store.get_session(session_id + 100) is None
 
 
@@ -147,16 +125,19 @@ def test_started_at_is_kept_in_utc(store: Store) -> None:
 
 
 def test_records_are_validated_where_they_are_made() -> None:
+    summary = posture_summary(10.0, 5.0)
     with pytest.raises(ValueError, match="kind must be one of"):
-        SessionRecord(kind="yoga", started_at=T0, duration_s=1)
-    with pytest.raises(ValueError, match="needs its stretch_id"):
-        SessionRecord(kind="stretch", started_at=T0, duration_s=1)
+        dataclasses.replace(summary, kind="yoga")
+    with pytest.raises(ValueError, match="names its stretch"):
+        dataclasses.replace(stretch().summary, stretch=None)
     with pytest.raises(ValueError, match="timezone-aware"):
-        SessionRecord(kind="posture", started_at=datetime(2025, 1, 1), duration_s=1)
-    with pytest.raises(ValueError, match="JSON"):
-        SessionRecord(kind="posture", started_at=T0, duration_s=1, summary={"x": object()})
+        SessionRecord(summary, datetime(2025, 1, 1))
+    with pytest.raises(ValueError, match="source must be one of"):
+        SessionRecord(summary, T0, source="phone")
+    with pytest.raises(ValueError, match="must be a SessionSummary"):
+        SessionRecord({"duration_s": 1}, T0)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="end before it starts"):
-        SegmentRecord(5.0, 4.0, "holding")
+        Segment(5.0, 4.0, "holding")
 
 
 def test_list_is_newest_first_and_limited(store: Store) -> None:
@@ -301,9 +282,12 @@ def test_version_1_database_is_upgraded_and_keeps_its_rows(db: Path) -> None:
         old_stretch, old_posture, odd = (store.get_session(i) for i in (1, 2, 3))
         assert old_stretch is not None and old_posture is not None and odd is not None
         assert (old_stretch.good_s, old_stretch.bad_s, old_stretch.reps) == (42.5, None, 6)
-        assert old_stretch.segments == (SegmentRecord(0.0, 60.0, "holding"),)
+        assert old_stretch.summary.stretch == "bridge" and old_stretch.duration_s == 60
         assert (old_posture.good_s, old_posture.bad_s, old_posture.reps) == (1200.0, 300.5, None)
-        assert (odd.good_s, odd.bad_s) == (None, None)
+        assert old_posture.summary.posture is not None
+        assert old_posture.summary.posture.alerts == 2
+        # Values that are not numbers read as nothing (0 s), and the trends leave them out.
+        assert (odd.good_s, odd.bad_s) == (0.0, 0.0)
         day = store.trends().posture[0]
         assert day.slouch_share == pytest.approx(300.5 / 1500.5)
         assert store.save_session(stretch()) == 4
@@ -312,20 +296,18 @@ def test_version_1_database_is_upgraded_and_keeps_its_rows(db: Path) -> None:
 
 
 def test_the_python_rule_matches_the_migration_backfill(db: Path) -> None:
-    """A record saved now stores the numbers migration 2 would have derived from its summary."""
+    """A session saved now stores the trend numbers migration 2 derived from old summaries."""
     make_v1_database(db)
     with open_store(db) as store:
-        for session in store.list_sessions():
-            fresh = SessionRecord(
-                kind=session.kind,
-                stretch_id=session.stretch_id,
-                source=session.source,
-                started_at=session.started_at,
-                duration_s=session.duration_s,
-                summary=session.summary,
-            )
-            expected = (session.good_s, session.bad_s, session.reps)
-            assert (fresh.good_s, fresh.bad_s, fresh.reps) == expected
+        for session in store.list_sessions()[1:]:  # the odd row's numbers were not numbers
+            fresh = SessionRecord(session.summary, session.started_at, source=session.source)
+            session_id = store.save_session(fresh)
+            with sql(db) as conn:
+                stored = conn.execute(
+                    "SELECT good_s, bad_s, reps FROM sessions WHERE id IN (?, ?) ORDER BY id",
+                    (session.id, session_id),
+                ).fetchall()
+            assert stored[0] == stored[1]
 
 
 def test_a_failing_migration_changes_nothing(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,8 +11,8 @@ __all__ = ["MAIN_JOINTS", "Context", "JointAngle", "Limb", "Unmeasurable", "main
 
 # Registering the body metrics is a side effect of importing the module.
 from posecheck.metrics import body as _body  # noqa: F401
+from posecheck.metrics import desk as _desk  # noqa: F401
 from posecheck.metrics import floor as _floor  # noqa: F401
-from posecheck.metrics import posture as _posture  # noqa: F401
 from posecheck.metrics import supine as _supine  # noqa: F401
 from posecheck.metrics import upright as _upright  # noqa: F401
 from posecheck.metrics.registry import (

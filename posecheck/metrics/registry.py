@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from posecheck.geometry import DegenerateGeometryError
 from posecheck.landmarks import Landmark
+from posecheck.limits import Unit
 from posecheck.metrics.context import Context, Limb, Unmeasurable
 
 
@@ -52,7 +53,7 @@ class Metric:
 
     name: str
     description: str
-    unit: str
+    unit: Unit
     limb: bool
     fn: MetricFn
     proxy: str = ""
@@ -69,7 +70,7 @@ def metric(
     def register(fn: MetricFn) -> MetricFn:
         if name in METRICS:
             raise ValueError(f"metric {name!r} is registered twice")
-        METRICS[name] = Metric(name, description, unit, limb, fn, proxy)
+        METRICS[name] = Metric(name, description, Unit(unit), limb, fn, proxy)
         return fn
 
     return register

@@ -6,66 +6,27 @@ and the validation, so an error can name the file, the key and the valid choices
 
 from __future__ import annotations
 
-import math
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from posecheck.errors import InputError, PosecheckError
-from posecheck.metrics import METRICS, Limb
+from posecheck.limits import Range
+from posecheck.metrics import Limb
+from posecheck.specs.reader import SpecError, SpecReader, read_toml
+
+__all__ = [
+    "VIEWS",
+    "Check",
+    "Condition",
+    "Range",
+    "Reps",
+    "SpecError",
+    "StretchSpec",
+    "Trend",
+    "parse_spec",
+    "read_toml",
+]
 
 VIEWS = ("side", "front", "three-quarter", "any")
-
-
-class SpecError(PosecheckError, ValueError):
-    """A spec file that cannot be used; the message names the file, the key and the fix."""
-
-
-def read_toml(path: str | Path, what: str) -> dict[str, Any]:
-    """Parse a rules file, or raise `InputError`/`SpecError` in one sentence naming it."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"The {what} {path} does not exist.")
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: not valid TOML ({exc}).") from None
-    except UnicodeDecodeError:
-        raise SpecError(f"{path}: not a text file.") from None
-
-
-@dataclass(frozen=True)
-class Range:
-    """A target range; either bound may be open (None)."""
-
-    min: float | None = None
-    max: float | None = None
-
-    def contains(self, value: float, margin: float = 0.0) -> bool:
-        """Inside the range widened by `margin` on each bounded side."""
-        if self.min is not None and value < self.min - margin:
-            return False
-        return not (self.max is not None and value > self.max + margin)
-
-    def direction(self, value: float) -> str | None:
-        """ "low" below the range, "high" above it, None inside."""
-        if self.min is not None and value < self.min:
-            return "low"
-        if self.max is not None and value > self.max:
-            return "high"
-        return None
-
-    def to_json(self) -> dict[str, float | None]:
-        return {"min": self.min, "max": self.max}
-
-    def describe(self, unit: str) -> str:
-        sign = "°" if unit == "deg" else ""
-        if self.min is not None and self.max is not None:
-            return f"{self.min:g}-{self.max:g}{sign}"
-        if self.min is not None:
-            return f">= {self.min:g}{sign}"
-        return f"<= {self.max:g}{sign}"
 
 
 @dataclass(frozen=True)
@@ -148,6 +109,15 @@ class StretchSpec:
     limitations: str = ""
     calibration: str = ""
 
+    @property
+    def goal(self) -> str:
+        """What the user aims for, as text: "hold 30 s on each side", "10 slow reps"."""
+        hold = f"hold {self.hold_s:g} s" + (" on each side" if self.sided else "")
+        if self.reps is None:
+            return hold
+        reps = f"{self.reps.target} slow reps"
+        return f"{reps}; {hold}" if self.hold_s else reps
+
     def check(self, check_id: str) -> Check:
         for check in self.checks:
             if check.id == check_id:
@@ -202,80 +172,9 @@ _TREND = {
 }
 
 
-class _Reader:
-    def __init__(self, origin: str) -> None:
-        self.origin = origin
-
-    def fail(self, where: str, message: str) -> SpecError:
-        return SpecError(f"{self.origin}: {where}: {message}")
-
-    def keys(self, table: Any, allowed: dict[str, bool], where: str) -> dict[str, Any]:
-        if not isinstance(table, dict):
-            raise self.fail(where, f"expected a table, got {type(table).__name__}")
-        unknown = sorted(set(table) - set(allowed))
-        if unknown:
-            raise self.fail(
-                where, f"unknown key {unknown[0]!r}; valid keys: {', '.join(sorted(allowed))}"
-            )
-        missing = [k for k, required in allowed.items() if required and k not in table]
-        if missing:
-            raise self.fail(where, f"missing key {missing[0]!r}")
-        return table
-
-    def text(self, value: Any, where: str) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(where, "expected non-empty text")
-        return value.strip()
-
-    def number(self, value: Any, where: str) -> float:
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            raise self.fail(where, f"expected a number, got {value!r}")
-        return float(value)
-
-    def metric(self, value: Any, where: str) -> str:
-        name = self.text(value, where)
-        if name not in METRICS:
-            raise self.fail(
-                where, f"unknown metric {name!r}; valid metrics: {', '.join(sorted(METRICS))}"
-            )
-        return name
-
-    def limb(self, value: Any, metric: str, where: str) -> Limb | None:
-        needs = METRICS[metric].limb
-        if value is None:
-            if needs:
-                raise self.fail(
-                    where,
-                    f"metric {metric!r} is measured on one side: add "
-                    f"limb = one of {', '.join(m.value for m in Limb)}",
-                )
-            return None
-        if not needs:
-            raise self.fail(where, f"metric {metric!r} is not measured on one side: remove limb")
-        try:
-            return Limb(value)
-        except ValueError:
-            raise self.fail(
-                where, f"unknown limb {value!r}; valid limbs: {', '.join(m.value for m in Limb)}"
-            ) from None
-
-    def range(self, table: dict[str, Any], where: str) -> Range:
-        low = self.number(table["min"], f"{where}.min") if "min" in table else None
-        high = self.number(table["max"], f"{where}.max") if "max" in table else None
-        if low is None and high is None:
-            raise self.fail(where, "give min, max or both")
-        if low is not None and high is not None and low >= high:
-            raise self.fail(where, f"min ({low:g}) must be below max ({high:g})")
-        return Range(low, high)
-
-
 def parse_spec(data: dict[str, Any], origin: str) -> StretchSpec:
     """Validate parsed TOML into a `StretchSpec`; errors name `origin` and the key at fault."""
-    r = _Reader(origin)
+    r = SpecReader(origin)
     r.keys(data, _TOP, "spec")
     views = data["views"]
     if not isinstance(views, list) or not views:

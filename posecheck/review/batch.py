@@ -6,7 +6,7 @@ stopping the others.
     items = review_many(videos, partial(StretchReview, get_stretch("bridge")), workers=2,
                         out_dir=Path("reports"))
     for item in items:                      # in the order given
-        print(item.path, item.error or item.summary["good_form_s"])
+        print(item.path, item.error or item.summary.good_form_s)
 
 With one worker the videos are reviewed one after another, each with the landmarker in its own
 process beside decoding and encoding threads (`review`'s fastest mode for one video). With
@@ -17,8 +17,6 @@ worker would pin every landmarker to the same core (see docs/PERFORMANCE.md for 
 
 from __future__ import annotations
 
-import contextlib
-import json
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -29,7 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from posecheck.errors import InputError, PosecheckError
-from posecheck.review import ReviewEngine, ReviewOutputs, review
+from posecheck.outputs import write_json
+from posecheck.review.engines import ReviewEngine
+from posecheck.review.pipeline import ReviewOutputs, review
+from posecheck.session import SessionSummary
 from posecheck.settings import EstimatorSettings
 from posecheck.video import VIDEO_TYPES
 
@@ -42,7 +43,7 @@ class BatchItem:
     """The outcome for one video: a summary, or the one-sentence error that stopped it."""
 
     path: Path
-    summary: dict[str, Any] | None = None
+    summary: SessionSummary | None = None
     error: str | None = None
     outputs: ReviewOutputs = field(default_factory=ReviewOutputs)
     json_path: Path | None = None
@@ -54,15 +55,12 @@ class BatchItem:
 
     @property
     def warning(self) -> str | None:
-        if self.summary is None:
-            return None
-        warning = self.summary.get("warning")
-        return str(warning) if warning else None
+        return None if self.summary is None else self.summary.warning
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"file": str(self.path), "ok": self.ok, "error": self.error}
         if self.summary is not None:
-            data["summary"] = self.summary
+            data["summary"] = self.summary.to_json()
         written = {
             name: str(path)
             for name, path in (
@@ -128,7 +126,7 @@ class _Job:
     landmarker: str
 
 
-def _run(job: _Job) -> tuple[dict[str, Any] | None, str | None, tuple[Path, ...]]:
+def _run(job: _Job) -> tuple[SessionSummary | None, str | None, tuple[Path, ...]]:
     """One review in a worker: the summary, or the error sentence (never an exception, so a bad
     file cannot take the pool down with it)."""
     try:
@@ -153,21 +151,6 @@ def _quiet_worker() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Write `data` as JSON to `path` all at once: under a temporary name, then renamed, so an
-    earlier file is never replaced by half a new one. Raises OSError."""
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with partial.open("w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1)
-            f.write("\n")
-        os.replace(partial, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            partial.unlink()
-        raise
 
 
 def review_many(
@@ -213,7 +196,7 @@ def review_many(
 
     items: list[BatchItem | None] = [None] * len(jobs)
 
-    def finish(index: int, outcome: tuple[dict[str, Any] | None, str | None, tuple[Path, ...]]
+    def finish(index: int, outcome: tuple[SessionSummary | None, str | None, tuple[Path, ...]]
                ) -> None:
         summary, error, thumbs = outcome
         job = jobs[index]
@@ -221,7 +204,7 @@ def review_many(
         if summary is not None and out_dir is not None:
             json_path = out_dir / f"{job.stem}.json"
             try:
-                write_json(json_path, summary)
+                write_json(json_path, summary.to_json())
             except OSError as exc:
                 json_path = None
                 error = f"Cannot write {out_dir} ({exc.strerror or exc})."

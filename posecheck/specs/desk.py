@@ -1,4 +1,4 @@
-"""The desk posture rules as typed, validated data (`posture.toml` beside this file).
+"""The desk posture rules as typed, validated data (`desk.toml` beside this file).
 
     spec = posture_spec()                       # the shipped rules
     spec = load_posture_spec("my_rules.toml")   # a user's own file, validated the same way
@@ -14,10 +14,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from posecheck.limits import Margins, Range, Unit
 from posecheck.metrics import METRICS
-from posecheck.specs.model import _Reader, read_toml
+from posecheck.specs.reader import SpecReader, read_toml
 
-POSTURE_SPEC = Path(__file__).parent / "posture.toml"
+POSTURE_SPEC = Path(__file__).parent / "desk.toml"
 
 #: The views the posture rules are written for (three-quarter views take the side rules when
 #: the shoulders are turned more than `side_yaw_min`, else the front rules).
@@ -69,11 +70,25 @@ class PostureRule:
     def relative(self) -> bool:
         return self.deviation_min is not None or self.deviation_max is not None
 
+    def limits(self, unit: Unit, baseline: float | None) -> tuple[Range, str] | None:
+        """The range a value must stay in, and where it comes from ("baseline" or "absolute"):
+        with the user's calibrated `baseline` value the deviation limits around it (degrees,
+        or a share of the baseline for ratios), else the absolute limits; None when the rule
+        cannot judge (deviation limits only, and no baseline)."""
+        if baseline is not None and self.relative:
+            size = unit.scale(baseline)
+            low = None if self.deviation_min is None else baseline + self.deviation_min * size
+            high = None if self.deviation_max is None else baseline + self.deviation_max * size
+            return Range(low, high), "baseline"
+        if self.absolute:
+            return Range(self.min, self.max), "absolute"
+        return None
+
 
 @dataclass(frozen=True)
 class PostureSettings:
     """Timing and tolerance of the monitor; the defaults are the [settings] table of
-    posture.toml (one source), `overlay` changes some of them with validation.
+    desk.toml (one source), `overlay` changes some of them with validation.
 
     alert_after_s: how long bad posture must last before an alert.
     clear_fraction: good posture must then hold this share of alert_after_s to clear it.
@@ -120,6 +135,10 @@ class PostureSettings:
     @property
     def clear_s(self) -> float:
         return self.alert_after_s * self.clear_fraction
+
+    @property
+    def margins(self) -> Margins:
+        return Margins(self.margin_deg, self.margin_ratio)
 
     def overlay(self, **changes: Any) -> PostureSettings:
         """A copy with `changes` applied; None values are ignored, unknown keys are errors."""
@@ -174,7 +193,7 @@ _STRETCH_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 def _bounds(
-    r: _Reader, table: dict[str, Any], low: str, high: str, where: str
+    r: SpecReader, table: dict[str, Any], low: str, high: str, where: str
 ) -> tuple[float | None, float | None]:
     lo = r.number(table[low], f"{where}.{low}") if low in table else None
     hi = r.number(table[high], f"{where}.{high}") if high in table else None
@@ -185,7 +204,7 @@ def _bounds(
 
 def parse_posture_spec(data: dict[str, Any], origin: str) -> PostureSpec:
     """Validate parsed TOML into a `PostureSpec`; errors name `origin` and the key at fault."""
-    r = _Reader(origin)
+    r = SpecReader(origin)
     r.keys(data, _TOP, "posture spec")
 
     table = r.keys(data["settings"], _SETTINGS, "settings")

@@ -5,10 +5,10 @@ Decoding, inference and encoding run in three stages joined by small bounded que
 cores work and memory stays flat however long the video is:
 
     reader thread (PyAV decode) -> main thread (engine + overlay) -> writer thread (x264)
-                                       <-> landmarker process (posecheck.parallel)
+                                       <-> landmarker process (posecheck.review.parallel)
 
 With `landmarker="inline"` everything runs in the calling process on one thread instead: the
-mode for batch workers (posecheck.batch), where the parallelism comes from several reviews at
+mode for batch workers (posecheck.review.batch), where the parallelism comes from several reviews at
 once and an extra process and two threads per review would only compete for the same cores.
 
 Outputs are written under temporary names and renamed when the review succeeds, so a review that
@@ -25,27 +25,22 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from posecheck.coach import Coach, FrameResult
 from posecheck.errors import InputError, PosecheckError
 from posecheck.estimator import Estimator, RunningMode, quiet_native_logs
-from posecheck.monitor import PostureAnnotator
-from posecheck.overlay import CoachAnnotator
-from posecheck.parallel import ProcessEstimator
+from posecheck.outputs import partial
 from posecheck.pose import Pose
-from posecheck.posture import Baseline, PostureMonitor, PostureResult, PostureStatus
-from posecheck.rules import Status
+from posecheck.review.engines import ReviewEngine
+from posecheck.review.parallel import ProcessEstimator
+from posecheck.session import Fault, ReviewFacts, SessionSummary, VideoSource
 from posecheck.settings import EstimatorSettings
-from posecheck.specs import StretchSpec
-from posecheck.specs.posture import POSTURE_VIEWS
-from posecheck.summary import CoachRecorder
 from posecheck.video import VideoFrame, VideoInfo, VideoReader, VideoWriter, read_frames
 
 Image = NDArray[np.uint8]
@@ -65,140 +60,6 @@ LANDMARKER_MODES = ("process", "inline")
 #: summary a warning: the tracked person may not have been the same one throughout. (Someone
 #: walking through the background for a few seconds does not; the count is in the summary.)
 MULTI_PERSON_SHARE = 0.25
-
-
-class ReviewEngine(Protocol):
-    """What the review needs from an engine (stretch coach or posture monitor)."""
-
-    kind: str
-
-    def fieldnames(self) -> list[str]: ...
-    def update(self, pose: Pose | None, t_s: float) -> Any: ...
-    def annotate(self, frame: Image, result: Any) -> Image: ...
-    def row(self, result: Any) -> dict[str, Any]: ...
-    def faults(self, result: Any) -> dict[str, float]: ...
-    def summary(self) -> dict[str, Any]: ...
-
-
-@dataclass
-class StretchReview:
-    """The stretch coach as a review engine: per-frame rows, fault severity, the summary."""
-
-    spec: StretchSpec
-    side: str | None = None
-    kind: str = "stretch"
-    coach: Coach = field(init=False)
-    recorder: CoachRecorder = field(default_factory=CoachRecorder)
-    annotator: CoachAnnotator = field(default_factory=CoachAnnotator)
-
-    def __post_init__(self) -> None:
-        self.coach = Coach(self.spec, self.side)
-
-    def fieldnames(self) -> list[str]:
-        """The CSV columns: the same for every frame, one value and one status per check."""
-        base = ["t_s", "phase", "side", "in_position", "form_ok", "hold_s", "reps", "cue"]
-        return base + [f"{c.id}{end}" for c in self.spec.checks for end in ("", "_status")]
-
-    def update(self, pose: Pose | None, t_s: float) -> FrameResult:
-        result = self.coach.update(pose, t_s)
-        self.recorder.add(result)
-        return result
-
-    def annotate(self, frame: Image, result: FrameResult) -> Image:
-        return self.annotator.annotate(frame, result)
-
-    def row(self, result: FrameResult) -> dict[str, Any]:
-        row: dict[str, Any] = {
-            "t_s": round(result.t_s, 3), "phase": result.phase.value, "side": result.side or "",
-            "in_position": int(result.in_position), "form_ok": int(result.form_ok),
-            "hold_s": round(result.hold_s, 2), "reps": result.reps, "cue": result.cue or "",
-        }
-        for verdict in result.verdicts:
-            value = verdict.measurement.value
-            row[f"{verdict.check.id}"] = "" if value is None else round(value, 2)
-            row[f"{verdict.check.id}_status"] = verdict.status.value
-        return row
-
-    def faults(self, result: FrameResult) -> dict[str, float]:
-        """check id -> how far out of range, for checks needing adjustment on this frame."""
-        out = {}
-        for verdict in result.verdicts:
-            value = verdict.measurement.value
-            if verdict.status is Status.ADJUST and value is not None:
-                target = verdict.check.target
-                bound = target.min if verdict.direction == "low" else target.max
-                out[verdict.check.id] = abs(value - bound) if bound is not None else 0.0
-        return out
-
-    def summary(self) -> dict[str, Any]:
-        return {"stretch": self.spec.id, **self.recorder.summary()}
-
-
-@dataclass
-class PostureReview:
-    """The desk posture monitor as a review engine."""
-
-    baseline: Baseline | None = None
-    view: str | None = None
-    kind: str = "posture"
-    monitor: PostureMonitor = field(init=False)
-    annotator: PostureAnnotator = field(default_factory=PostureAnnotator)
-
-    _judged: dict[str, int] = field(init=False, default_factory=dict)
-    _ok: dict[str, int] = field(init=False, default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.monitor = PostureMonitor(self.baseline, view=self.view)
-
-    def fieldnames(self) -> list[str]:
-        base = ["t_s", "status", "view", "problems", "alert", "excluded", "cue"]
-        spec = self.monitor.spec
-        return base + sorted({m for view in POSTURE_VIEWS for m in spec.metrics_for(view)})
-
-    def update(self, pose: Pose | None, t_s: float) -> PostureResult:
-        result = self.monitor.update(pose, t_s)
-        # Per-problem share ok, over the frames that were judged good or bad in a known view.
-        if result.status in (PostureStatus.GOOD, PostureStatus.BAD) and result.view is not None:
-            for rule in self.monitor.spec.rules_for(result.view):
-                problem = rule.problem
-                self._judged[problem] = self._judged.get(problem, 0) + 1
-                self._ok[problem] = self._ok.get(problem, 0) + (problem not in result.problems)
-        return result
-
-    def annotate(self, frame: Image, result: PostureResult) -> Image:
-        return self.annotator.annotate(frame, result)
-
-    def row(self, result: PostureResult) -> dict[str, Any]:
-        row: dict[str, Any] = {
-            "t_s": round(result.t_s, 3), "status": result.status.value,
-            "view": result.view or "", "problems": ";".join(result.problems),
-            "alert": int(result.alert), "excluded": result.excluded or "",
-            "cue": result.cue or "",
-        }
-        for name, value in sorted(result.metrics.items()):
-            row[name] = "" if value is None else round(value, 3)
-        return row
-
-    def faults(self, result: PostureResult) -> dict[str, float]:
-        """problem -> how long the current bad stretch has lasted (the worst is the longest)."""
-        return {problem: result.bad_for_s for problem in result.problems}
-
-    def summary(self) -> dict[str, Any]:
-        data = self.monitor.summary().to_json()
-        timeline = data.pop("timeline")
-        data["segments"] = [
-            {"start_s": s["start_s"], "end_s": s["end_s"], "phase": s["status"]} for s in timeline
-        ]
-        # The keys every review summary has: time "in position" is the time judged (sitting in
-        # view, good or bad), "good form" the good time; posture has no reps.
-        data["in_position_s"] = round(data["good_s"] + data["bad_s"], 2)
-        data["good_form_s"] = data["good_s"]
-        data["reps"] = None
-        data["checks"] = {
-            problem: {"ok_fraction": round(self._ok[problem] / judged, 4), "frames": judged}
-            for problem, judged in self._judged.items()
-        }
-        return {"posture": True, **data}
 
 
 @dataclass(frozen=True)
@@ -330,15 +191,19 @@ def _prefetch(reader: VideoReader) -> Iterator[VideoFrame]:
         thread.join(timeout=5)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReviewResult:
-    """What a review produced: the summary (see PRODUCT.md's review contract), the warning
-    sentences joined (None when all went well), where the outputs went, the thumbnails."""
+    """What a review produced: the summary (see PRODUCT.md's review contract) with the review's
+    facts and warnings, where the outputs went, and the thumbnails written."""
 
-    summary: dict[str, Any]
-    warning: str | None
+    summary: SessionSummary
     outputs: ReviewOutputs
-    thumbnails: list[Path]
+    thumbnails: tuple[Path, ...]
+
+    @property
+    def warning(self) -> str | None:
+        """The warning sentences joined, or None when all went well."""
+        return self.summary.warning
 
     def to_json(self) -> dict[str, Any]:
         """The summary plus where each output was written (for `posecheck review --json`)."""
@@ -348,18 +213,16 @@ class ReviewResult:
             if path is not None
         }
         return {
-            **self.summary,
+            **self.summary.to_json(),
             "outputs": written,
             "thumbnails": [str(p) for p in self.thumbnails],
         }
 
 
+#: Called after each frame with (frames done, frames expected or None).
 Progress = Callable[[int, int | None], None]
-
-
-def _partial(path: Path) -> Path:
-    """The temporary name an output is written under until the review succeeds."""
-    return path.with_name(f".{path.name}.partial")
+#: Called with each frame's time and engine result (for example to chart a measure).
+Observer = Callable[[float, Any], None]
 
 
 def _thread_ids() -> set[int]:
@@ -396,6 +259,7 @@ def review(
     *,
     settings: EstimatorSettings | None = None,
     progress: Progress | None = None,
+    observe: Observer | None = None,
     max_side: int = MAX_SIDE,
     landmarker: str = "process",
 ) -> ReviewResult:
@@ -403,8 +267,8 @@ def review(
 
     A file cut short is analysed as far as it decodes, and the summary carries a warning; a
     file that is not a video raises `InputError` before anything is written. `progress` is
-    called after each frame with (frames done, frames expected or None). `landmarker`: see
-    `LANDMARKER_MODES`.
+    called after each frame with (frames done, frames expected or None), `observe` with each
+    frame's time and engine result. `landmarker`: see `LANDMARKER_MODES`.
     """
     if landmarker not in LANDMARKER_MODES:
         raise ValueError(f"landmarker must be one of {LANDMARKER_MODES}, got {landmarker!r}")
@@ -420,18 +284,18 @@ def review(
     frames = 0
     persons = 0
     crowded = 0
-    partials = [_partial(p) for p in (outputs.video, outputs.csv) if p is not None]
+    partials = [partial(p) for p in (outputs.video, outputs.csv) if p is not None]
     decoded: Iterator[VideoFrame] | None = None
     done = False
     try:
         if outputs.video is not None:
             make_writer = _InlineWriter if inline else _Writer
-            writer = make_writer(_partial(outputs.video), info.fps or 30.0)
+            writer = make_writer(partial(outputs.video), info.fps or 30.0)
             writer.start()
         csv_writer: csv.DictWriter[str] | None = None
         if outputs.csv is not None:
             try:
-                csv_file = _partial(outputs.csv).open("w", newline="", encoding="utf-8")
+                csv_file = partial(outputs.csv).open("w", newline="", encoding="utf-8")
             except OSError as exc:
                 raise InputError(
                     f"Cannot write the CSV file {outputs.csv} ({exc.strerror or exc})."
@@ -446,6 +310,8 @@ def review(
             persons += pose is not None
             crowded += pose is not None and pose.others_present
             result = engine.update(pose, frame.t_ms / 1000)
+            if observe is not None:
+                observe(frame.t_ms / 1000, result)
             if csv_writer is not None:
                 csv_writer.writerow(engine.row(result))
             faults = engine.faults(result)
@@ -508,9 +374,9 @@ def review(
             csv_file.close()
         reader.close()
         if not done or (writer is not None and writer.error is not None):
-            for partial in partials:
+            for leftover in partials:
                 with contextlib.suppress(OSError):
-                    partial.unlink()
+                    leftover.unlink()
     if writer is not None and writer.error is not None:
         error = writer.error
         if isinstance(error, PosecheckError):
@@ -519,25 +385,12 @@ def review(
     try:
         for target in (outputs.video, outputs.csv):
             if target is not None:
-                os.replace(_partial(target), target)
+                os.replace(partial(target), target)
     except OSError as exc:
         raise InputError(f"Cannot write {exc.filename} ({exc.strerror or exc}).") from None
 
     elapsed = time.perf_counter() - started
-    summary = engine.summary()
-    summary["processing_fps"] = round(frames / elapsed, 2) if elapsed > 0 else 0.0
-    summary["frames"] = frames
-    summary["person_frames"] = persons
-    summary["multi_person_frames"] = crowded
-    summary["video"] = {
-        "path": str(path), "width": info.width, "height": info.height,
-        "fps": None if info.fps is None else round(info.fps, 3), "rotation": info.rotation,
-    }  # fmt: skip
     thumbs = _write_thumbnails(outputs.thumbnails, worst)
-    summary["faults"] = [
-        {"fault": name, "t_s": round(w.t_s, 3), "severity": round(w.severity, 2)}
-        for name, w in sorted(worst.items(), key=lambda item: item[1].t_s)
-    ]
     warnings = [reader.warning] if reader.warning else []
     if persons == 0:
         warnings.append("Nobody was found in this video: check that one person is in view.")
@@ -546,16 +399,23 @@ def review(
             f"Several people were in view in {crowded} of {persons} frames: posecheck followed "
             "one of them, so the results may mix people; review a clip with one person in view."
         )
-    warning = " ".join(warnings) or None
-    if warning:
-        summary["warning"] = warning
-    summary["warnings"] = warnings
-    return ReviewResult(summary, warning, outputs, thumbs)
+    facts = ReviewFacts(
+        processing_fps=frames / elapsed if elapsed > 0 else 0.0,
+        person_frames=persons,
+        multi_person_frames=crowded,
+        video=VideoSource(str(path), info.width, info.height, info.fps, info.rotation),
+        faults=tuple(
+            Fault(name, w.t_s, w.severity)
+            for name, w in sorted(worst.items(), key=lambda item: item[1].t_s)
+        ),
+        warnings=tuple(warnings),
+    )
+    return ReviewResult(engine.summary().reviewed(facts), outputs, thumbs)
 
 
-def _write_thumbnails(folder: Path | None, worst: dict[str, _Worst]) -> list[Path]:
+def _write_thumbnails(folder: Path | None, worst: dict[str, _Worst]) -> tuple[Path, ...]:
     if folder is None or not worst:
-        return []
+        return ()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         written = []
@@ -567,4 +427,4 @@ def _write_thumbnails(folder: Path | None, worst: dict[str, _Worst]) -> list[Pat
         raise InputError(
             f"Cannot write the thumbnails to {folder} ({exc.strerror or exc})."
         ) from None
-    return written
+    return tuple(written)

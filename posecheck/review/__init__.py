@@ -1,0 +1,35 @@
+"""Review of recorded sessions: a video in; the same engines as live run on every frame; a
+typed summary, a per-frame CSV, an annotated H.264 video and fault thumbnails out.
+
+    result = review("clip.mp4", StretchReview(get_stretch("bridge")), ReviewOutputs(csv=...))
+    result.summary.good_form_s
+
+    engines.py   the stretch coach and the desk monitor as review engines
+    pipeline.py  decode -> landmarks -> engine -> outputs, in overlapped stages
+    parallel.py  the landmarker in its own process, pinned to a core
+    batch.py     many videos at once
+"""
+
+from posecheck.review.engines import PostureReview, ReviewEngine, StretchReview
+from posecheck.review.pipeline import (
+    LANDMARKER_MODES,
+    MAX_SIDE,
+    Observer,
+    Progress,
+    ReviewOutputs,
+    ReviewResult,
+    review,
+)
+
+__all__ = [
+    "LANDMARKER_MODES",
+    "MAX_SIDE",
+    "Observer",
+    "PostureReview",
+    "Progress",
+    "ReviewEngine",
+    "ReviewOutputs",
+    "ReviewResult",
+    "StretchReview",
+    "review",
+]
