@@ -12,7 +12,6 @@ from posecheck.desk import (
     Boundary,
     CalibrationError,
     PostureResult,
-    PostureStats,
     PostureStatus,
     assess,
     calibrate,
@@ -24,6 +23,7 @@ from posecheck.overlay import PostureAnnotator
 from posecheck.pose import Pose
 from posecheck.profiles import DEFAULT_PROFILE, load_profile, profile_path, save_profile
 from posecheck.review import PostureReview
+from posecheck.session import PostureTotals
 from posecheck.specs import catalog
 from posecheck.specs.desk import posture_spec
 from posecheck.stream import Image, PageLink, PoseTap, page_stream, rtc_configuration
@@ -130,7 +130,7 @@ def _boundary_rows(
     return rows
 
 
-def _stats(stats: PostureStats) -> None:
+def _stats(stats: PostureTotals) -> None:
     good, bad, away = st.columns(3)
     alerts, longest, _ = st.columns(3)
     good.metric("Good", _minutes(stats.good_s))

@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from posecheck.overlay import PostureAnnotator
 
 from benchmarks.landmarker import DEFAULT_CLIP, decode
 from posecheck.coach import Coach
 from posecheck.desk import PostureMonitor
 from posecheck.estimator import Estimator, RunningMode
 from posecheck.media import media_dir
-from posecheck.overlay import CoachAnnotator
+from posecheck.overlay import CoachAnnotator, PostureAnnotator
 from posecheck.pose import Pose
 from posecheck.specs import catalog
 

@@ -112,6 +112,18 @@ class PostureTotals:
     seated_s: float
     calibrated: bool
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "good_s": round(self.good_s, 2),
+            "bad_s": round(self.bad_s, 2),
+            "away_s": round(self.away_s, 2),
+            "unknown_s": round(self.unknown_s, 2),
+            "alerts": self.alerts,
+            "longest_bad_s": round(self.longest_bad_s, 2),
+            "seated_s": round(self.seated_s, 2),
+            "calibrated": self.calibrated,
+        }
+
 
 @dataclass(frozen=True)
 class Fault:
@@ -214,19 +226,11 @@ class SessionSummary:
                 "done": self.done,
             }
         else:
-            p = self.posture
             data = {
                 "posture": True,
                 "frames": self.frames,
                 "duration_s": round(self.duration_s, 2),
-                "good_s": round(p.good_s, 2),
-                "bad_s": round(p.bad_s, 2),
-                "away_s": round(p.away_s, 2),
-                "unknown_s": round(p.unknown_s, 2),
-                "alerts": p.alerts,
-                "longest_bad_s": round(p.longest_bad_s, 2),
-                "seated_s": round(p.seated_s, 2),
-                "calibrated": p.calibrated,
+                **self.posture.to_json(),
                 "segments": [s.to_json() for s in self.segments],
                 "in_position_s": round(self.in_position_s, 2),
                 "good_form_s": round(self.good_form_s, 2),

@@ -28,7 +28,7 @@ from posecheck.desk.judge import (
     assess,
     judge_frame,
 )
-from posecheck.desk.monitor import PostureMonitor, PostureResult, PostureStats
+from posecheck.desk.monitor import PostureMonitor, PostureResult
 from posecheck.desk.view import detect_view
 
 __all__ = [
@@ -41,7 +41,6 @@ __all__ = [
     "Judgement",
     "PostureMonitor",
     "PostureResult",
-    "PostureStats",
     "PostureStatus",
     "assess",
     "calibrate",

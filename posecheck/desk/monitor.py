@@ -35,30 +35,6 @@ from posecheck.temporal import Alarm, CuePicker, StatusFilter
 
 
 @dataclass(frozen=True)
-class PostureStats:
-    """Running totals in seconds (each interval between frames counts for the earlier frame)."""
-
-    good_s: float = 0.0
-    bad_s: float = 0.0
-    away_s: float = 0.0
-    unknown_s: float = 0.0
-    alerts: int = 0
-    longest_bad_s: float = 0.0
-    seated_s: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "good_s": round(self.good_s, 2),
-            "bad_s": round(self.bad_s, 2),
-            "away_s": round(self.away_s, 2),
-            "unknown_s": round(self.unknown_s, 2),
-            "alerts": self.alerts,
-            "longest_bad_s": round(self.longest_bad_s, 2),
-            "seated_s": round(self.seated_s, 2),
-        }
-
-
-@dataclass(frozen=True)
 class PostureResult:
     """What the monitor says about one frame."""
 
@@ -70,7 +46,7 @@ class PostureResult:
     metrics: dict[str, float | None]
     alert: bool
     cue: str | None
-    stats: PostureStats
+    stats: PostureTotals
     break_due: bool
     routine: tuple[str, ...]
     boundaries: dict[str, Boundary]
@@ -273,9 +249,11 @@ class PostureMonitor:
             cues.insert(0, f"{minutes:g} minutes seated: time for a stretch break ({names}).")
         return cues
 
-    def _stats(self) -> PostureStats:
+    def _stats(self) -> PostureTotals:
+        """Running totals in seconds (each interval between frames counts for the earlier
+        frame)."""
         t = self._totals
-        return PostureStats(
+        return PostureTotals(
             t[PostureStatus.GOOD],
             t[PostureStatus.BAD],
             t[PostureStatus.AWAY],
@@ -283,33 +261,24 @@ class PostureMonitor:
             self._alarm.count,
             self._alarm.longest_s,
             self._seated_s,
+            self.baseline is not None,
         )
 
     def summary(self) -> SessionSummary:
         """The session so far: totals, a timeline of statuses, the share of judged frames
         free of each problem."""
-        stats = self._stats()
         duration = 0.0
         if self._first_t is not None and self._last_t is not None:
             duration = self._last_t - self._first_t
-        totals = PostureTotals(
-            stats.good_s,
-            stats.bad_s,
-            stats.away_s,
-            stats.unknown_s,
-            stats.alerts,
-            stats.longest_bad_s,
-            stats.seated_s,
-            self.baseline is not None,
-        )
+        totals = self._stats()
         # Time "in position" is the time judged (sitting in view, good or bad); good form is
         # the good time; posture has no reps.
         return SessionSummary(
             kind="posture",
             frames=self._frames,
             duration_s=duration,
-            in_position_s=stats.good_s + stats.bad_s,
-            good_form_s=stats.good_s,
+            in_position_s=totals.good_s + totals.bad_s,
+            good_form_s=totals.good_s,
             reps=None,
             segments=self._timeline.segments,
             checks=self._shares.shares(),

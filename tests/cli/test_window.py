@@ -25,7 +25,7 @@ from posecheck.overlay import PostureAnnotator
 from posecheck.pose import Pose
 from posecheck.settings import EstimatorSettings
 from tests.conftest import fixture_pose
-from tests.test_posture import slouched
+from tests.desk.test_desk import slouched
 
 
 class StubCamera:

@@ -77,7 +77,7 @@ def test_nobody_and_bad_arguments(tmp_path: Path) -> None:
 
 def test_live_says_clearly_when_there_is_no_camera_or_display() -> None:
     """No camera is the first thing to fix; a missing display (with a camera) is the window
-    loop's test (tests/test_posture_monitor.py)."""
+    loop's test (tests/cli/test_window.py)."""
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     for extra in ({}, {"QT_QPA_PLATFORM": "offscreen"}):
         result = run("live", "--stretch", "cobra", "--camera", "7", env={**env, **extra})

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PHOTO = str(ROOT / "app_pages" / "photo.py")
 COACH = str(ROOT / "app_pages" / "coach.py")
 

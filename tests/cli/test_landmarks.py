@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from posecheck import __version__
+from tests.conftest import FIXTURES
 
 POSECHECK = Path(sys.executable).parent / "posecheck"
 
@@ -39,7 +40,7 @@ def test_landmarks_json_is_exactly_the_contract(media: Path) -> None:
     assert len(data["landmarks"]) == 33 and all(len(row) == 5 for row in data["landmarks"])
     assert len(data["world_landmarks"]) == 33 and all(len(r) == 3 for r in data["world_landmarks"])
     golden = json.loads(
-        (Path(__file__).parent / "fixtures/landmarks/kneeling_hip_flexor_side.json").read_text()
+        (FIXTURES / "landmarks/kneeling_hip_flexor_side.json").read_text()
     )
     np.testing.assert_allclose(
         np.array(data["landmarks"])[:, :2], np.array(golden["pose"]["landmarks"])[:, :2], atol=0.01

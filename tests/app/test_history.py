@@ -13,7 +13,7 @@ from posecheck.history import save_session
 from posecheck.store import open_store
 from tests.sessions import posture_summary, stretch_summary
 
-HISTORY = str(Path(__file__).resolve().parent.parent / "app_pages" / "history.py")
+HISTORY = str(Path(__file__).resolve().parents[2] / "app_pages" / "history.py")
 NOW = datetime(2025, 3, 10, 9, 30, tzinfo=UTC)
 
 

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from posecheck.store import open_store
 
-REVIEW = str(Path(__file__).resolve().parent.parent / "app_pages" / "review.py")
+REVIEW = str(Path(__file__).resolve().parents[2] / "app_pages" / "review.py")
 
 
 @pytest.fixture(autouse=True)

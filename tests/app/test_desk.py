@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from posecheck.store import open_store
 from tests.conftest import fixture_pose
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DESK = str(ROOT / "app_pages" / "desk.py")
 
 
