@@ -176,9 +176,10 @@ def test_no_world_landmarks_is_unknown_not_a_guess(spec: StretchSpec, pose: Pose
 
 def test_hold_counts_only_good_form_time(spec: StretchSpec, pose: Pose) -> None:
     away = rotate(pose, part("left", "hip"), [part("left", "knee"), *LEFT_SHIN, *RIGHT_SHIN], -30)
-    # Left to itself the worked side would follow the lower leg, which becomes the supporting
-    # one once its shin drops; the spec's limitations say to choose the side, as done here.
-    assert evaluate(spec, away).side == "left"
+    # The worked side follows the crossing leg (the ankle nearest the other knee), so it stays
+    # the right one when the supporting thigh swings away with the crossed ankle on its knee.
+    # (It used to follow the lower leg, which turned into the supporting one here.)
+    assert evaluate(spec, away).side == "right"
     coach = Coach(spec, side="right", settings=CoachSettings(smoothing=False))
     t = 0.0
     held: list[float] = []
