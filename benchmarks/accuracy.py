@@ -77,10 +77,10 @@ def cases() -> Iterator[Case]:
         if info["kind"] == "stretch" and info["stretch"] in specs:
             yield Case(name, source, info["stretch"], bool(info["in_position"]),
                        info.get("form", "unclear"), bool(info.get("nearest_pose_substitute")))
-        elif info["kind"] == "negative":
-            for stretch in info.get("not_in_position_for", []):
-                if stretch in specs:
-                    yield Case(name, source, stretch, False, "unclear", False)
+        # Negatives, and the look-alikes a stretch example must not be taken for.
+        for stretch in info.get("not_in_position_for", []):
+            if stretch in specs:
+                yield Case(name, source, stretch, False, "unclear", False)
 
 
 def _source(name: str) -> str:

@@ -114,6 +114,24 @@ FIXTURES: dict[str, tuple[str, Crop]] = {
         )
     },
     "business_person_front_upper": ("09_standing_posture/business_person_front_upper.png", None),
+    # --- floor stretches from one studio (free-exercise-db): the first real figure-four and
+    # band-hamstring photos, their look-alikes, and partner-assisted stretches (two people)
+    **{
+        f"fedb_{name.lower().replace('-', '_')}": (f"14_floor_stretch_photos/fedb_{name}.jpg", None)
+        for name in (
+            "Ankle_On_The_Knee_1",
+            "Seated_Glute_0",
+            "Seated_Glute_1",
+            "Piriformis-SMR_0",
+            "Piriformis-SMR_1",
+            "Hamstring_Stretch_0",
+            "Hamstring_Stretch_1",
+            "Lying_Crossover_0",
+            "Lying_Crossover_1",
+            "Pelvic_Tilt_Into_Bridge_0",
+            "IT_Band_and_Glute_Stretch_1",
+        )
+    },
 }
 
 #: Clips used by FRAMES and SEQUENCES (paths inside the media folder).

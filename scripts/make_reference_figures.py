@@ -1,7 +1,8 @@
 """Write posecheck/specs/figures.json: for each catalog stretch, the stick figure the Coach page
 draws as the target pose, taken from the best real in-position fixture (good form first, real
-before a nearest-pose substitute). Figure-four has no real example in the media, so its figure
-is the supine knees-bent fixture with one ankle placed over the other knee.
+before a nearest-pose substitute; never one judged faulty, since the figure is the target).
+Figure-four's only real example is faulty (head and shoulders curled up), so its figure is the
+supine knees-bent fixture with one ankle placed over the other knee.
 
     .venv/bin/python scripts/make_reference_figures.py
 """
@@ -40,7 +41,7 @@ def choose(examples: dict[str, dict[str, object]], stretch: str) -> str | None:
         (bool(info.get("nearest_pose_substitute")), info.get("form") != "good", name)
         for name, info in examples.items()
         if info.get("kind") == "stretch" and info.get("stretch") == stretch
-        and info.get("in_position") and not info.get("sequence")
+        and info.get("in_position") and info.get("form") != "faulty" and not info.get("sequence")
     ]
     return min(candidates)[2] if candidates else None
 
@@ -65,7 +66,7 @@ def figure_four() -> tuple[Pose, str]:
     normalized = pose.normalized.copy()
     normalized[:, 0], normalized[:, 1] = px[:, 0] / width, px[:, 1] / height
     return Pose(normalized, pose.visibility, pose.presence, pose.world, pose.image_size), (
-        f"{name} with one ankle placed over the other knee (no real example in the media)"
+        f"{name} with one ankle placed over the other knee (the one real example is faulty)"
     )
 
 

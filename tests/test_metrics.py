@@ -68,3 +68,18 @@ def test_unknown_metric_names_list_the_valid_ones() -> None:
 def test_views_from_world_landmarks() -> None:
     assert Context(fixture_pose("kneeling_hip_flexor_side")).view == "side"
     assert Context(fixture_pose("standing_front_woman")).view == "front"
+
+
+def test_crossed_leg_is_the_ankle_on_the_other_knee_whatever_its_height() -> None:
+    """The real figure four: the crossed (left) leg's ankle sits up on the right knee, so the
+    right leg is the lower one; the crossing role follows the ankle, in a mirror too."""
+    pose = fixture_pose("fedb_ankle_on_the_knee_1")
+    ctx = Context(pose)
+    assert ctx.side_of(Limb.CROSSED) == "left"
+    assert ctx.side_of(Limb.LOWER) == "right"
+    side, gap = ctx.crossing
+    assert side == "left" and gap == pytest.approx(0.24, abs=0.02)
+    assert Context(mirror(pose)).crossing == pytest.approx(ctx.crossing)
+    # Not crossed: the ankle beside the other knee in the image but a shin away in depth.
+    _, apart = Context(fixture_pose("knee_to_chest_bench_side_t28_0")).crossing
+    assert apart > 0.8

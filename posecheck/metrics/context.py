@@ -8,6 +8,7 @@ swap when a person turns); the labels only name which chain of landmarks belongs
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -33,8 +34,9 @@ class Limb(StrEnum):
     FRONT/BACK (the leg whose knee is further ahead in the facing direction, or behind),
     RAISED/LOWER (the leg whose knee and ankle are higher in the image, or lower),
     NEAR/FAR (the side nearer the camera, or further), DRAWN (the leg whose knee is closer to
-    the chest, for knee-to-chest), WORKED (the side a sided stretch works, given by the user
-    or by the spec's `worked_limb`), OTHER (the side opposite WORKED).
+    the chest, for knee-to-chest), CROSSED (the leg whose ankle rests on the other knee, for
+    the figure four; see `Context.crossing`), WORKED (the side a sided stretch works, given
+    by the user or by the spec's `worked_limb`), OTHER (the side opposite WORKED).
     """
 
     LEFT = "left"
@@ -48,6 +50,7 @@ class Limb(StrEnum):
     DRAWN = "drawn"
     WORKED = "worked"
     OTHER = "other"
+    CROSSED = "crossed"
 
 
 #: Words for the body region a landmark belongs to, for setup guidance.
@@ -256,10 +259,58 @@ class Context:
         if limb is Limb.DRAWN:
             hips = {s: self._knee_to_shoulder(s) for s in ("left", "right")}
             return min(hips, key=lambda s: hips[s])
+        if limb is Limb.CROSSED:
+            return self.crossing[0]
         if limb in (Limb.NEAR, Limb.FAR):
             near = self._near_side()
             return near if limb is Limb.NEAR else _other(near)
         raise ValueError(f"unknown limb {limb!r}")
+
+    @cached_property
+    def crossing(self) -> tuple[Side, float]:
+        """(crossing side, gap) for a figure four: the leg whose ankle is nearest the other
+        knee, and that distance in shin lengths (about 0.2 with the ankle resting on the thigh
+        just below the knee, 1 or more with the legs apart). `Unmeasurable` when no leg can be
+        paired with the other knee.
+
+        In the image plane the distance comes from the pixels; only depth, which a side view
+        cannot see (an ankle beside the other knee, a leg's width nearer the camera, and one
+        resting on it look the same), comes from the world landmarks' z. Their x and y are not
+        used: for a crossed leg MediaPipe's 3D skeleton can disagree with the pixels by half a
+        shin. Each part is divided by the longer of the shins in its own space, pixels or
+        metres: foreshortening only ever shortens a shin, in the image and in MediaPipe's depth
+        guess alike.
+        """
+        world = self.pose.world
+        if world is None:
+            raise Unmeasurable("This model gives no 3D landmarks, so a crossed leg cannot be told "
+                               "from one beside the other.")
+        shins: dict[Side, tuple[float, float]] = {}
+        for side in ("left", "right"):
+            knee, ankle = _part(side, "KNEE"), _part(side, "ANKLE")
+            if self.seen(knee) and self.seen(ankle):
+                shins[side] = (
+                    geometry.distance(self.xy(knee), self.xy(ankle)),
+                    float(np.linalg.norm(world[int(ankle)] - world[int(knee)])),
+                )
+        shin_px = max((length[0] for length in shins.values()), default=0.0)
+        shin_m = max((length[1] for length in shins.values()), default=0.0)
+        found: list[tuple[float, Side]] = []
+        for side in ("left", "right"):
+            ankle, other_knee = _part(side, "ANKLE"), _part(_other(side), "KNEE")
+            if side not in shins or not self.seen(other_knee) or shin_px < 1.0 or shin_m < 1e-6:
+                continue
+            across = geometry.distance(self.xy(ankle), self.xy(other_knee)) / shin_px
+            depth = float(world[int(ankle)][2] - world[int(other_knee)][2]) / shin_m
+            found.append((math.hypot(across, depth), side))
+        if not found:
+            for landmark in (Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE, Landmark.LEFT_ANKLE,
+                             Landmark.RIGHT_ANKLE):
+                if not self.seen(landmark):
+                    raise Unmeasurable(guidance_for(self.pose, landmark))
+            raise Unmeasurable("Turn so the camera can see your knees and ankles.")
+        gap, side = min(found)
+        return side, gap
 
     def _leg_ahead(self, side: Side) -> float:
         knee = _part(side, "KNEE")

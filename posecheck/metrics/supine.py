@@ -177,39 +177,16 @@ def highest_foot(ctx: Context, limb: Limb) -> Measured:
     return Measured(best[0], (best[1], best[2]), best[1])
 
 
-def _figure_four_legs(ctx: Context) -> tuple[str, float]:
-    """(crossing side, gap): the leg whose ankle is nearest the other knee in 3D, and that
-    distance in its own shin lengths. World landmarks, because from the side an ankle held in
-    front of the other knee and one resting on it look the same; only depth tells them apart.
-    Raises `Unmeasurable` when neither pairing can be measured."""
-    found: list[tuple[float, str]] = []
-    reason = ""
-    for side in _SIDES:
-        try:
-            knee, ankle = ctx.world(_part(side, "KNEE")), ctx.world(_part(side, "ANKLE"))
-            other_knee = ctx.world(_part(_other(side), "KNEE"))
-        except Unmeasurable as missing:
-            reason = reason or missing.reason
-            continue
-        shin = float(np.linalg.norm(ankle - knee))
-        if shin < 1e-6:
-            continue
-        found.append((float(np.linalg.norm(ankle - other_knee)) / shin, side))
-    if not found:
-        raise Unmeasurable(reason or "Turn so the camera can see your knees and ankles.")
-    gap, side = min(found)
-    return side, gap
-
-
 @metric(
     "figure_four_gap",
-    "Figure four, world landmarks (3D): the crossing ankle's distance from the other knee, in "
-    "shin lengths (about 0.2 with the ankle resting just below the knee). The crossing leg is "
+    "Figure four: the crossing ankle's distance from the other knee, in shin lengths (about "
+    "0.2 with the ankle resting on the thigh just below the knee): across the image from the "
+    "pixels, in depth from the world landmarks (see `Context.crossing`). The crossing leg is "
     "the one whose ankle is nearer the other knee, whichever label MediaPipe gives it.",
     unit="ratio",
 )
 def figure_four_gap(ctx: Context, limb: Limb) -> Measured:
-    side, gap = _figure_four_legs(ctx)
+    side, gap = ctx.crossing
     ankle, knee = _part(side, "ANKLE"), _part(_other(side), "KNEE")
     return Measured(gap, (ankle, knee), ankle)
 
@@ -221,8 +198,7 @@ def figure_four_gap(ctx: Context, limb: Limb) -> Measured:
     "rests on.",
 )
 def figure_four_support_hip(ctx: Context, limb: Limb) -> Measured:
-    side, _ = _figure_four_legs(ctx)
-    support = _other(side)
+    support = _other(ctx.crossing[0])
     a, b, c = (_part(support, p) for p in ("SHOULDER", "HIP", "KNEE"))
     return Measured(geometry.joint_angle(ctx.xy(a), ctx.xy(b), ctx.xy(c)), (a, b, c), b)
 

@@ -54,6 +54,15 @@ def test_real_hook_lying_is_in_position_with_good_setup(spec: StretchSpec, pose:
     assert_good(spec, pose)
 
 
+def test_real_studio_hook_lying_start_is_in_position_with_good_setup(spec: StretchSpec) -> None:
+    """fedb_pelvic_tilt_into_bridge_0: on a mat, knees bent 73-79, feet flat, arms overhead,
+    seen from the feet end a little to the side (read as side-on). The tilt itself is not
+    visible in a still; the setup is."""
+    real = fixture_pose("fedb_pelvic_tilt_into_bridge_0")
+    assert_good(spec, real)
+    assert evaluate(spec, real).view == "side"
+
+
 def test_real_bridge_start_with_feet_by_the_glutes_is_told_to_slide_them_away(
     spec: StretchSpec,
 ) -> None:
