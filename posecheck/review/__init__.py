@@ -5,6 +5,7 @@ typed summary, a per-frame CSV, an annotated H.264 video and fault thumbnails ou
     result.summary.good_form_s
 
     engines.py   the stretch coach and the desk monitor as review engines
+    routine.py   a whole routine: which stretch is done when, each part judged by its coach
     pipeline.py  decode -> landmarks -> engine -> outputs, in overlapped stages
     parallel.py  the landmarker in its own process, pinned to a core
     batch.py     many videos at once
@@ -20,6 +21,7 @@ from posecheck.review.pipeline import (
     ReviewResult,
     review,
 )
+from posecheck.review.routine import RoutineReview
 
 __all__ = [
     "LANDMARKER_MODES",
@@ -30,6 +32,7 @@ __all__ = [
     "ReviewEngine",
     "ReviewOutputs",
     "ReviewResult",
+    "RoutineReview",
     "StretchReview",
     "review",
 ]
