@@ -333,7 +333,7 @@ class Coach:
         in_set = reps is not None and reps.in_set(t_s, self.settings.set_gap_s)
         moving = reps is not None and stage not in (None, RepStage.REST, RepStage.HOLD)
         if moving and reps is not None and (in_set or reps.under_way_in_position):
-            phase = Phase.REP
+            phase = Phase.DONE if done else Phase.REP
         elif in_set and stage is not RepStage.HOLD:
             phase = Phase.DONE if done else Phase.BETWEEN_REPS
         elif not in_position:
@@ -343,7 +343,7 @@ class Coach:
         else:
             phase = Phase.HOLDING if form_ok and spec.has_hold else Phase.IN_POSITION
 
-        if phase in (Phase.REP, Phase.BETWEEN_REPS) or (phase is Phase.DONE and in_set):
+        if phase in (Phase.REP, Phase.BETWEEN_REPS) or (phase is Phase.DONE and (in_set or moving)):
             # A set of reps: the cue is about the last rep, shown at once and kept until the
             # next one; never setup guidance or "hold still" in the middle of a set.
             assert reps is not None

@@ -72,41 +72,6 @@ class HoldTimer:
         self._last_good = self._last_side = None
 
 
-@dataclass
-class RepCounter:
-    """Counts a rep for each full cycle start -> other side of the band -> back.
-
-    With start="low": the value must rise above `high` and then fall below `low`. The gap
-    between the two thresholds is the hysteresis that keeps noise from counting.
-    """
-
-    low: float
-    high: float
-    start: str = "low"
-    count: int = 0
-    _away: bool = False
-
-    def update(self, value: float | None) -> int:
-        if value is None:
-            return self.count
-        if self.start == "low":
-            if not self._away and value > self.high:
-                self._away = True
-            elif self._away and value < self.low:
-                self._away = False
-                self.count += 1
-        else:
-            if not self._away and value < self.low:
-                self._away = True
-            elif self._away and value > self.high:
-                self._away = False
-                self.count += 1
-        return self.count
-
-    def reset(self) -> None:
-        self.count, self._away = 0, False
-
-
 class RepStage(StrEnum):
     """Where a repetition is: at rest (standing, lying flat), on the way out (down into a
     squat, up into a bridge), at its end range (confirmed), on the way back, or holding the
@@ -301,7 +266,7 @@ class CycleTracker(Generic[S]):
     pending: RepWindow[S] | None = None
     _dir: int = 0  # +1 following a maximum, -1 a minimum, 0 not started
     _current: RepWindow[S] | None = None
-    _settled: bool = False
+    _settled: float | None = None  # the extreme confirmed while paused at it
 
     def __post_init__(self) -> None:
         if self.low >= self.high:
@@ -320,7 +285,7 @@ class CycleTracker(Generic[S]):
 
     def reset(self) -> None:
         self.count, self.pending, self._dir, self._current = 0, None, 0, None
-        self._settled = False
+        self._settled = None
 
     def forget(self) -> None:
         """Drop the first end of the cycle under way (the caller found it was not one)."""
@@ -333,7 +298,7 @@ class CycleTracker(Generic[S]):
             self.pending = None
         if self._current is None:  # the first value says which end is looked for first
             self._dir = 1 if value >= (self.low + self.high) / 2 else -1
-            self._current, self._settled = RepWindow(t, t, value), False
+            self._current, self._settled = RepWindow(t, t, value), None
         cur, d = self._current, self._dir
         if d * value > d * cur.extreme:
             cur.extreme, cur.extreme_s = value, t
@@ -342,15 +307,19 @@ class CycleTracker(Generic[S]):
             cur.near.append((t, value, sample))
             if len(cur.near) > MAX_WINDOW:
                 del cur.near[0]
-            if not self._settled and t - cur.near[0][0] >= self.settle_s:
-                self._settled = True  # a paused end: confirmed without the way back
+            settled = self._settled
+            fresh = settled is None or d * cur.extreme > d * settled + self.turn
+            if fresh and t - cur.near[0][0] >= self.settle_s:
+                self._settled = cur.extreme  # a paused end: confirmed without the way back
                 return self._confirm(cur, t)
             return None
         # Came back by `turn`: this extreme is over; follow the other direction from here.
         settled = self._settled
-        self._dir, self._current, self._settled = -d, RepWindow(t, t, value), False
+        self._dir, self._current, self._settled = -d, RepWindow(t, t, value), None
         self._current.near.append((t, value, sample))
-        return None if settled else self._confirm(cur, t)
+        if settled is not None and d * cur.extreme <= d * settled + self.turn:
+            return None  # confirmed while paused there already
+        return self._confirm(cur, t)
 
     def _past(self, value: float, high: bool) -> bool:
         return value >= self.high if high else value <= self.low

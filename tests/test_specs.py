@@ -128,3 +128,98 @@ def test_the_cli_reports_a_bad_spec_in_one_sentence(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "unknown metric 'knee_angel'" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+# --- moving stretches: mode, [reps], per-check views and rep words --------------------------
+
+SQUAT = CATALOG_DIR / "02_deep_squat.toml"
+
+
+def squat_edited(tmp_path: Path, old: str, new: str) -> Path:
+    text = SQUAT.read_text()
+    assert old in text, old
+    path = tmp_path / "squat.toml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def test_the_catalogs_moving_stretches_say_how_they_are_done() -> None:
+    specs = catalog()
+    modes = {k: s.mode for k, s in specs.items() if s.mode != "hold"}
+    assert modes == {
+        "deep-squat": "reps-then-hold", "cat-cow": "reps", "pelvic-tilt": "reps",
+        "bridge": "hold-or-reps",
+    }  # fmt: skip
+    assert specs["knee-to-chest"].mode == "hold"  # held in the clip and in the articles
+    goals = {k: specs[k].goal for k in modes}
+    assert goals == {
+        "deep-squat": "10 slow reps, then hold 30 s at the bottom",
+        "cat-cow": "10 slow cycles",
+        "pelvic-tilt": "10 slow reps",
+        "bridge": "hold 20 s at the top, or 10 slow reps",
+    }
+    assert specs["knee-to-chest"].goal == "hold 30 s on each side"
+    for spec in specs.values():
+        for other in spec.looks_like:
+            assert other.stretch in specs, (spec.id, other.stretch)
+
+
+def test_the_goal_is_met_as_the_mode_says() -> None:
+    squat, bridge, cat_cow = (get_stretch(i) for i in ("deep-squat", "bridge", "cat-cow"))
+    assert not squat.done(30, 9) and not squat.done(29, 10) and squat.done(30, 10)
+    assert bridge.done(20, 0) and bridge.done(0, 10) and not bridge.done(19, 9)
+    assert cat_cow.done(0, 10) and not cat_cow.done(999, 9)
+
+
+def test_a_first_format_reps_table_still_loads(tmp_path: Path) -> None:
+    old = 'toward = "high"\nrest = -0.85\nreach = -0.35\nturn = 0.1\n'
+    path = squat_edited(tmp_path, old, "low = -0.15\nhigh = 0.0\n")
+    reps = load_spec(path).reps
+    assert reps is not None
+    assert (reps.toward, reps.rest, reps.reach) == ("high", -0.15, 0.0)
+    assert reps.turn == pytest.approx(0.075)
+
+
+def test_a_spec_without_a_mode_is_done_as_what_it_has(tmp_path: Path) -> None:
+    path = squat_edited(tmp_path, 'mode = "reps-then-hold"\n', "")
+    assert load_spec(path).mode == "hold-or-reps"  # a hold and reps: either counts
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('mode = "reps-then-hold"', 'mode = "both"',
+         r"mode: unknown mode 'both'; valid modes: hold, reps, reps-then-hold"),
+        ('mode = "reps-then-hold"', 'mode = "hold"', r"mode 'hold' has no reps"),
+        ('mode = "reps-then-hold"', 'mode = "reps"', r"mode 'reps' has no hold: set hold_s"),
+        ('toward = "high"', 'toward = "down"', r"reps\.toward: expected 'high' or 'low'"),
+        ("reach = -0.35", "reach = -0.9", r"reach \(-0\.9\) must lie beyond rest"),
+        ("turn = 0.1\n", "", r"reps: missing key 'turn'"),
+        ("turn = 0.1", "turn = 0.1\ncycle = [-1, 1]", r"a cycle has two ends"),
+        ("turn = 0.1", "turn = 0.1\nlow = 0", r"give either low/high/start"),
+        ("target = 10", "target = 0", r"reps\.target: expected a whole number"),
+        ('views = ["side"]', 'views = ["profile"]',
+         r"checks\[1\]\.views: unknown view 'profile'; valid views"),
+        ('rep_ok = "full depth"', 'rep_high = "too deep"', r"rep_high: the check has no max"),
+        ('phase_names = ["Going down", "At the bottom", "Coming up"]',
+         'phase_names = ["Down", "Up"]', r"reps\.phase_names: expected three names"),
+    ],
+    ids=["mode", "hold-with-reps", "reps-with-hold", "toward", "reach", "turn", "cycle",
+         "mixed-formats", "target", "check-views", "rep-words", "phase-names"],
+)
+def test_bad_reps_keys_are_named(tmp_path: Path, old: str, new: str, message: str) -> None:
+    path = squat_edited(tmp_path, old, new)
+    with pytest.raises(SpecError, match=message) as error:
+        load_spec(path)
+    assert str(error.value).startswith(str(path))
+
+
+def test_looks_like_must_name_another_stretch_with_a_note(tmp_path: Path) -> None:
+    text = (CATALOG_DIR / "12_sphinx.toml").read_text()
+    path = tmp_path / "sphinx.toml"
+    path.write_text(text.replace('stretch = "cobra"', 'stretch = "sphinx"'))
+    with pytest.raises(SpecError, match=r"looks_like\[0\]\.stretch: a stretch cannot look like"):
+        load_spec(path)
+    path.write_text(text.replace("note = ", "why = "))
+    with pytest.raises(SpecError, match=r"looks_like\[0\]: unknown key 'why'"):
+        load_spec(path)
