@@ -190,6 +190,9 @@ FRAMES: dict[str, tuple[str, float, Crop]] = {
     "seated_spinal_twist_t6_0": (SEATED_SPINAL_TWIST, 6.0, None),
     # negative: standing quad stretch at a wall
     "standing_quad_stretch_wall_t3_3": (STANDING_QUAD_STRETCH_WALL, 3.3, None),
+    # negative for the chest opener: one hand holds the foot behind the back, the other the wall
+    "standing_quad_stretch_wall_t20_0": (STANDING_QUAD_STRETCH_WALL, 20.0, None),
+    "standing_quad_stretch_wall_t26_0": (STANDING_QUAD_STRETCH_WALL, 26.0, None),
 }
 
 #: name -> (clip path, start s, end s (None: to the end), step s)
