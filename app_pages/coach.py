@@ -7,7 +7,7 @@ import json
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from posecheck.coach import FrameResult, Phase
+from posecheck.coach import CheckState, FrameResult, Phase, RepResult
 from posecheck.errors import PosecheckError
 from posecheck.history import save_session
 from posecheck.limits import Status
@@ -16,6 +16,7 @@ from posecheck.overlay import CoachAnnotator, reference_figure
 from posecheck.review import StretchReview
 from posecheck.specs import StretchSpec, catalog
 from posecheck.stream import Image, PageLink, page_stream, rtc_configuration
+from posecheck.temporal import RepStage
 
 # Colour names are Streamlit markdown colours; no emoji, which many systems cannot draw.
 PHASE_LABEL = {
@@ -23,9 +24,20 @@ PHASE_LABEL = {
     Phase.SETTING_UP: ":gray[Setting up]",
     Phase.IN_POSITION: ":orange[In position: adjust]",
     Phase.HOLDING: ":green[Holding]",
+    Phase.REP: ":blue[Rep under way]",
+    Phase.BETWEEN_REPS: ":blue[Between reps]",
     Phase.DONE: ":green[Done]",
 }
 STATUS_LABEL = {Status.OK: "ok", Status.ADJUST: "adjust", Status.UNKNOWN: "can't see"}
+#: The checks table's status column: what a value means, never "ok" outside its target.
+STATE_LABEL = {
+    CheckState.OK: "ok",
+    CheckState.ADJUST: "adjust",
+    CheckState.AT_LIMIT: "at the limit",
+    CheckState.HIDDEN: "can't see",
+    CheckState.OTHER_VIEW: "other view",
+    CheckState.NOT_JUDGED: "not judged yet",
+}
 
 specs = catalog()
 st.title("Stretch coach")
@@ -59,7 +71,12 @@ with guide:
     st.markdown(f"**Camera.** {spec.camera}")
     st.markdown("\n".join(f"{i}. {step}" for i, step in enumerate(spec.setup, 1)))
     goal = spec.goal[0].upper() + spec.goal[1:]
-    st.markdown(f"**Goal.** {goal}. The timer only counts time in good form.")
+    how = {
+        "hold": "The timer only counts time in good form.",
+        "reps": "Each rep is judged the moment it reaches its end: no need to pause.",
+    }.get(spec.mode, "Each rep is judged as it reaches its end; the timer counts a hold in "
+          "good form.")  # fmt: skip
+    st.markdown(f"**Goal.** {goal}. {how}")
     if spec.limitations:
         st.caption(f"What the camera can't see: {spec.limitations}")
 
@@ -131,34 +148,27 @@ def feedback() -> None:
     if result is None:
         st.info("Press START and allow the camera. Frames stay on this computer.")
         return
-    st.markdown(f"### {PHASE_LABEL[result.phase]}")
+    st.markdown(f"### {heading(spec, result)}")
+    if result.view_note:
+        st.info(result.view_note, icon=":material/videocam:")
     if result.cue:
         st.markdown(f"## {result.cue}")
     if result.reps_target:
+        good = sum(r.form_ok for r in result.rep_log)
         st.progress(
             min(1.0, result.reps / result.reps_target),
-            text=f"Reps: {result.reps} of {result.reps_target}",
+            text=f"Reps: {result.reps} of {result.reps_target}"
+            + (f" ({good} good)" if result.rep_log else ""),
         )
+        if result.rep_log:
+            st.markdown("Rep marks: " + " ".join(rep_mark(r) for r in result.rep_log))
     if result.hold_target_s:
         st.progress(
             min(1.0, result.hold_s / result.hold_target_s),
             text=f"Held in good form: {result.hold_s:.0f} of {result.hold_target_s:g} s"
             + (f" ({result.side} side)" if result.side else ""),
         )
-    rows = []
-    for verdict in result.verdicts:
-        value = verdict.measurement.value
-        unit = get_metric(verdict.check.metric).unit
-        rows.append(
-            {
-                "check": verdict.check.id,
-                "now": "" if value is None else unit.text(value),
-                "target": verdict.check.target.describe(unit, words=True),
-                "status": STATUS_LABEL[verdict.status],
-            }
-        )
-    if rows:
-        st.table(rows)
+    checks_table(spec, result)
     if result.others_present:
         st.warning("Someone else is in view: posecheck follows the person it found first.")
     stats = session.stats() if session is not None else None
@@ -174,6 +184,56 @@ def feedback() -> None:
             f"<script>speechSynthesis.speak(new SpeechSynthesisUtterance({utterance}))</script>",
             unsafe_allow_javascript=True,
         )
+
+
+def heading(spec: StretchSpec, result: FrameResult) -> str:
+    """The phase line; during a rep, which part of it ("Going down", "At the bottom")."""
+    if result.phase is Phase.REP and spec.reps is not None and result.rep_stage is not None:
+        names = spec.reps.phase_names
+        part = {RepStage.OUT: names[0], RepStage.END: names[1], RepStage.BACK: names[2]}
+        return f":blue[{part.get(result.rep_stage, names[1])}]"
+    return PHASE_LABEL[result.phase]
+
+
+def rep_mark(rep: RepResult) -> str:
+    """A rep's mark: a green dot when it was good, orange when an advisory check was out,
+    a red cross when a required check was (no emoji: many systems cannot draw them)."""
+    if not rep.form_ok:
+        return ":red[✕]"
+    return ":orange[●]" if rep.fault else ":green[●]"
+
+
+def checks_table(spec: StretchSpec, result: FrameResult) -> None:
+    """The checks: during a set of reps, the last rep as judged at its end range (the value
+    and the status from the same computation); otherwise this frame's values and what they
+    mean ("not judged yet" before the person is in position, "can't see" only for a hidden
+    landmark, "other view" for a check this camera angle cannot judge)."""
+    rep = result.rows_from_rep
+    rows = []
+    if rep is not None and spec.reps is not None:
+        where = spec.reps.phase_names[1].lower()
+        st.caption(f"Rep {rep.number}, as judged {where}:")
+        for verdict in rep.verdicts:
+            value = verdict.measurement.value
+            unit = get_metric(verdict.check.metric).unit
+            other = verdict.status is Status.UNKNOWN and not verdict.measurement.reason
+            rows.append({
+                "check": verdict.check.id,
+                "value": "" if value is None else unit.text(value),
+                "target": verdict.check.target.describe(unit, words=True),
+                "status": "other view" if other else STATUS_LABEL[verdict.status],
+            })  # fmt: skip
+    else:
+        for row in result.rows:
+            unit = get_metric(row.check.metric).unit
+            rows.append({
+                "check": row.check.id,
+                "now": "" if row.value is None else unit.text(row.value),
+                "target": row.check.target.describe(unit, words=True),
+                "status": STATE_LABEL[row.state],
+            })  # fmt: skip
+    if rows:
+        st.table(rows)
 
 
 with live:

@@ -18,11 +18,11 @@ import altair as alt
 import streamlit as st
 
 from posecheck.errors import PosecheckError
-from posecheck.history import save_session
+from posecheck.history import save_routine, save_session
 from posecheck.limits import Range, Unit
 from posecheck.metrics import get_metric
 from posecheck.profiles import list_profiles, load_profile
-from posecheck.review import PostureReview, ReviewOutputs, StretchReview, review
+from posecheck.review import PostureReview, ReviewOutputs, RoutineReview, StretchReview, review
 from posecheck.session import SessionSummary
 from posecheck.specs import catalog
 from posecheck.video import VIDEO_TYPES
@@ -35,6 +35,8 @@ PHASE_COLOURS = {
     "in position": "#fdd0a2",
     "holding": "#bcbddc",
     "done": "#9e9ac8",
+    "rep": "#9ecae1",
+    "between reps": "#deebf7",
     "good": "#c6dbef",
     "bad": "#fcbba1",
     "away": "#bdbdbd",
@@ -75,7 +77,7 @@ def _run(
     job: tuple[Any, ...],
     name: str,
     data: bytes,
-    engine: StretchReview | PostureReview,
+    engine: StretchReview | PostureReview | RoutineReview,
     side: str | None,
 ) -> Outcome | str:
     """Review the upload; returns the outcome, or the sentence saying why it could not."""
@@ -118,12 +120,16 @@ def _run(
             Band(c.id, c.description or c.id, get_metric(c.metric).unit, c.target)
             for c in engine.spec.checks
         ]
-    else:
+    elif isinstance(engine, PostureReview):
         bands = [
             Band(k, k.replace("_", " "), get_metric(b.metric).unit, b.target)
             for k, b in engine.bounds.items()
         ]
-    saved = _save(lambda: save_session(summary, side=side, source="review", video=name))
+    if isinstance(engine, RoutineReview):
+        bands = []
+        saved = _save(lambda: save_routine(summary, source="review", video=name))
+    else:
+        saved = _save(lambda: save_session(summary, side=side, source="review", video=name))
     bands = [b for b in bands if series.get(b.column)]
     return Outcome(
         job, name, engine.kind, summary, series, csv_bytes, video, thumbnails, bands, saved
@@ -182,8 +188,52 @@ def _chart(values: list[dict[str, float]], band: Band, summary: SessionSummary) 
     return alt.LayerChart(layer=[background, ok_band, line]).properties(height=220)
 
 
+def _routine(s: SessionSummary) -> None:
+    """A routine review: one row per stretch found, in time order, and the time unmatched."""
+    assert s.routine is not None
+    specs = catalog()
+    cols = st.columns(4)
+    cols[0].metric("Duration", f"{s.duration_s:.0f} s")
+    cols[1].metric("Stretches found", len(s.routine))
+    cols[2].metric("Held in good form", f"{s.good_form_s:.0f} s")
+    cols[3].metric("No stretch", f"{s.unmatched_s:.0f} s")
+    if not s.routine:
+        st.info("No catalog stretch was held for a few seconds in this video.")
+        return
+    st.table([
+        {
+            "from": f"{e.start_s:.1f} s", "to": f"{e.end_s:.1f} s",
+            "stretch": specs[e.stretch].name if e.stretch in specs else e.stretch,
+            "side": e.side or "", "in position": f"{e.summary.in_position_s:.0f} s",
+            "good form": f"{e.summary.good_form_s:.0f} s",
+            "reps": (f"{e.summary.reps} ({sum(r.form_ok for r in e.summary.reps_detail)} good)"
+                     if e.summary.reps else ""),
+        }
+        for e in s.routine
+    ])  # fmt: skip
+    for e in s.routine:
+        if e.note:
+            st.caption(f"{e.start_s:.1f}-{e.end_s:.1f} s could also be "
+                       f"{', '.join(e.ambiguous_with)}: {e.note}")  # fmt: skip
+
+
+def _reps(s: SessionSummary) -> None:
+    """A moving stretch: each rep as judged at its end range."""
+    st.caption("Each rep, as judged at the moment that matters:")
+    st.table([
+        {"rep": r.number, "start": f"{r.start_s:.1f} s", "judged at": f"{r.bottom_s:.1f} s",
+         "verdict": "good" if r.form_ok else "fault",
+         **{c.id: ("" if c.value is None else f"{c.value:.2f}") + f" {c.status.value}"
+            for c in r.checks}}
+        for r in s.reps_detail
+    ])  # fmt: skip
+
+
 def _summary(outcome: Outcome) -> None:
     s = outcome.summary
+    if s.routine is not None:
+        _routine(s)
+        return
     people = s.review.person_frames if s.review is not None else 0
     cols = st.columns(5)
     cols[0].metric("Duration", f"{s.duration_s:.0f} s")
@@ -192,6 +242,8 @@ def _summary(outcome: Outcome) -> None:
         cols[2].metric("Held in good form", f"{s.good_form_s:.0f} s")
         cols[3].metric("Reps", s.reps or 0)
         cols[4].metric("Frames with a person", f"{people} of {s.frames}")
+        if s.reps_detail:
+            _reps(s)
         if s.checks:
             st.caption("Share of in-position frames where each check was ok:")
             st.table(
@@ -217,8 +269,15 @@ def _show(outcome: Outcome) -> None:
     _summary(outcome)
     left, right = st.columns([3, 2])
     with left:
-        st.subheader("Angles over time")
-        if not outcome.bands:
+        if s.routine is not None:
+            st.caption(
+                "The annotated video names each stretch from the moment it is recognised "
+                "(a couple of seconds after it starts); the table above dates each one back "
+                "to its start."
+            )
+        else:
+            st.subheader("Angles over time")
+        if not outcome.bands and s.routine is None:
             st.info("No checked measure could be seen in this video.")
         for band in outcome.bands:
             about = f" {band.title}" if band.title != band.column else ""
@@ -264,8 +323,11 @@ def review_page() -> None:
     )
     specs = catalog()
     kind = st.radio(
-        "What the video shows", ["stretch", "desk posture"], horizontal=True, key="review_kind"
-    )
+        "What the video shows", ["stretch", "whole routine", "desk posture"], horizontal=True,
+        key="review_kind",
+        help="'whole routine': several stretches one after another; each is found, timed and "
+        "judged without naming it.",
+    )  # fmt: skip
     side: str | None = None
     view: str | None = None
     profile: str | None = None
@@ -280,6 +342,12 @@ def review_page() -> None:
                 key="review_side",
             )
             side = None if choice == "detect" else choice
+    elif kind == "whole routine":
+        stretch_id = ""
+        options[0].caption(
+            "Each catalog stretch held for a few seconds (or repeated) is found and judged "
+            "with its own checks, per side."
+        )
     else:
         stretch_id = ""
         choice = options[0].radio(
@@ -302,10 +370,12 @@ def review_page() -> None:
         if not st.button("Review the video", type="primary", icon=":material/play_arrow:",
                          key="review_go"):
             return
-        engine: StretchReview | PostureReview
+        engine: StretchReview | PostureReview | RoutineReview
         try:
             if kind == "stretch":
                 engine = StretchReview(specs[stretch_id], side)
+            elif kind == "whole routine":
+                engine = RoutineReview()
             else:
                 baseline = load_profile(profile) if profile else None
                 engine = PostureReview(baseline, view)

@@ -6,7 +6,7 @@ keep the results they already have.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from posecheck.session import SessionSummary
@@ -38,3 +38,35 @@ def save_session(
         return own.save_session(record)
     finally:
         own.close()
+
+
+def save_routine(
+    summary: SessionSummary,
+    *,
+    source: str = "review",
+    video: str | Path | None = None,
+    started_at: datetime | None = None,
+    store: Store | None = None,
+) -> list[int]:
+    """Store a routine review (a summary of kind "routine") as one session per stretch found,
+    each starting when that part started in the video; returns their history ids in time
+    order (none when no stretch was found)."""
+    if summary.routine is None:
+        raise ValueError("save_routine takes a routine summary; use save_session")
+    start = started_at or datetime.now(UTC)
+    own = store or open_store()
+    try:
+        return [
+            save_session(
+                entry.summary,
+                side=entry.side,
+                source=source,
+                video=video,
+                started_at=start + timedelta(seconds=entry.start_s),
+                store=own,
+            )
+            for entry in summary.routine
+        ]
+    finally:
+        if store is None:
+            own.close()

@@ -44,6 +44,12 @@ outputs:
                  are never written to disk unless asked for)
   without any output option a short summary is printed.
 
+a routine (--routine): no stretch named; each catalog stretch is found where it is done (from the
+  specs' entry conditions and reps, held at least a few seconds) and judged with its own checks,
+  hold and reps, per side. The summary's "routine" lists them in time order with "unmatched_s",
+  the time that matched none; the CSV has a "stretch" column; the history gets one session per
+  stretch found ("history_ids").
+
 several videos (more than one, or a folder): each is reviewed with --workers N at once; with
   --out-dir DIR each gets DIR/NAME.json and DIR/NAME.csv (and with --video-all NAME.mp4 and
   NAME_thumbnails/); a table of all of them is printed (or with --json - one JSON object).
@@ -77,6 +83,10 @@ def register(commands: Any) -> None:
     what = review.add_mutually_exclusive_group(required=True)
     what.add_argument("--stretch", metavar="ID", help="a stretch id, or a .toml spec file")
     what.add_argument("--posture", action="store_true", help="review desk posture")
+    what.add_argument(
+        "--routine", action="store_true",
+        help="review a whole routine: find which catalog stretch is done when",
+    )  # fmt: skip
     review.add_argument("--side", choices=("left", "right"), help="(--stretch) the side worked")
     baseline = review.add_mutually_exclusive_group()
     baseline.add_argument("--profile", metavar="NAME", help="(--posture) a saved camera profile")
@@ -124,7 +134,16 @@ def _review_engine_factory(args: argparse.Namespace) -> tuple[EngineFactory, str
         return partial(PostureReview, baseline, args.view), "desk posture"
     for name in ("profile", "baseline", "view"):
         if getattr(args, name) is not None:
-            raise InputError(f"--{name} is for --posture reviews; leave it out with --stretch.")
+            what = "--routine" if args.routine else "--stretch"
+            raise InputError(f"--{name} is for --posture reviews; leave it out with {what}.")
+    if args.routine:
+        from posecheck.review import RoutineReview
+
+        if args.side:
+            raise InputError(
+                "--side is for one stretch; a routine review finds the side of each part."
+            )
+        return RoutineReview, "a routine"
     from posecheck.specs import get_stretch
 
     spec = get_stretch(args.stretch)
@@ -135,9 +154,12 @@ def _review_engine_factory(args: argparse.Namespace) -> tuple[EngineFactory, str
 
 def _save_review(
     summary: SessionSummary, path: Path, args: argparse.Namespace, store: Store | None = None
-) -> int:
-    from posecheck.history import save_session
+) -> int | list[int]:
+    """The history id of the saved session, or for a routine the ids of its parts."""
+    from posecheck.history import save_routine, save_session
 
+    if summary.routine is not None:
+        return save_routine(summary, source="review", video=path.resolve(), store=store)
     return save_session(
         summary, side=args.side, source="review", video=path.resolve(), store=store
     )
@@ -192,7 +214,7 @@ def _run_review_one(args: argparse.Namespace, make_engine: EngineFactory, subjec
     summary = result.summary
 
     status = 0
-    history_id: int | None = None
+    history_id: int | list[int] | None = None
     if not args.no_history:
         from posecheck.store import StoreError
 
@@ -201,7 +223,11 @@ def _run_review_one(args: argparse.Namespace, make_engine: EngineFactory, subjec
         except StoreError as error:
             print(f"posecheck: the review was not saved to the history: {error}", file=sys.stderr)
             status = EXIT_NOT_SAVED
-    data = {**result.to_json(), "history_id": history_id}
+    data = {**result.to_json()}
+    if summary.routine is not None:
+        data["history_ids"] = history_id
+    else:
+        data["history_id"] = history_id
     if json_path is not None:
         write_json_file(json_path, data)
     if args.json == "-":
@@ -219,7 +245,7 @@ def _run_review_one(args: argparse.Namespace, make_engine: EngineFactory, subjec
 
 
 def print_summary(
-    path: Path, subject: str, summary: SessionSummary, history_id: int | None
+    path: Path, subject: str, summary: SessionSummary, history_id: int | list[int] | None
 ) -> None:
     """A reviewed video's summary as a few lines of text."""
     speed = ""
@@ -229,6 +255,20 @@ def print_summary(
         f"{path.name}: {subject}, {summary.frames} frames, {seconds(summary.duration_s)}{speed}"
     )
     totals = summary.posture
+    if summary.routine is not None:
+        print(f"  {len(summary.routine)} stretch(es) found; no stretch for "
+              f"{seconds(summary.unmatched_s)}")  # fmt: skip
+        for part in summary.routine:
+            s = part.summary
+            side = f" ({part.side} side)" if part.side else ""
+            reps = f", reps {s.reps}" if s.reps else ""
+            print(f"  {part.start_s:6.1f}-{part.end_s:.1f} s  {part.stretch}{side}: in position "
+                  f"{seconds(s.in_position_s)}, good form {seconds(s.good_form_s)}{reps}")
+            if part.note:
+                print(f"      could also be {', '.join(part.ambiguous_with)}: {part.note}")
+        if isinstance(history_id, list) and history_id:
+            print(f"  saved to the history as sessions {', '.join(map(str, history_id))}")
+        return
     if totals is not None:
         print(
             f"  good {seconds(totals.good_s)}, bad {seconds(totals.bad_s)}, "
@@ -270,7 +310,7 @@ def _run_review_many(args: argparse.Namespace, make_engine: EngineFactory) -> in
     videos = collect_videos(args.videos)
     store: Store | None = None
     history_error: str | None = None
-    saved: dict[Path, int] = {}
+    saved: dict[Path, int | list[int]] = {}
     finished = 0
 
     def done(item: BatchItem) -> None:

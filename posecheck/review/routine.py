@@ -69,10 +69,14 @@ class SegmenterSettings:
         active one has had no evidence this long. away_s: nobody in view this long ends a
         segment. overlap_share / looks_like_share: another stretch whose entry held on this
         share of a segment's frames makes it ambiguous (a lower share for the pairs a spec
-        lists in `looks_like`). side_confirm_s: the other side must hold this long to start a
-        part of its own; side_min_s: a side shorter than this stays with its neighbour.
-        replay_s: poses kept to replay a segment from its start. entry_every_s: how often the
-        hold stretches' entry conditions are asked (rep stretches: every frame).
+        lists in `looks_like`). main_check_share: a stretch whose first required check (the
+        one that makes it that stretch: the knee drawn to the chest) was ok on less than this
+        share of its judged frames is also named ambiguous with the stretches it looks like:
+        recognised by its entry, it never looked like itself. side_confirm_s: the other side
+        must hold this long to start a part of its own; side_min_s: a side shorter than this
+        stays with its neighbour. replay_s: poses kept to replay a segment from its start.
+        entry_every_s: how often the hold stretches' entry conditions are asked (the rep
+        stretches': every frame).
     """
 
     enter_s: float = 2.0
@@ -87,6 +91,7 @@ class SegmenterSettings:
     away_s: float = 2.0
     overlap_share: float = 0.5
     looks_like_share: float = 0.1
+    main_check_share: float = 0.5
     side_min_s: float = 2.0
     side_confirm_s: float = 1.0
     replay_s: float = 15.0
@@ -111,6 +116,21 @@ class StretchSegment:
     frames: int = 0
     overlap: dict[str, int] = field(default_factory=dict)
     reported: bool = False
+    #: Frames (and other stretches' entries on them) since the last evidence: they count
+    #: toward `overlap` only if the segment's evidence goes on past them.
+    pending_frames: int = 0
+    pending_overlap: dict[str, int] = field(default_factory=dict)
+
+    def count(self, others: Mapping[str, bool], evidence: bool) -> None:
+        self.pending_frames += 1
+        for k, on in others.items():
+            if on and k != self.stretch:
+                self.pending_overlap[k] = self.pending_overlap.get(k, 0) + 1
+        if evidence:
+            self.frames += self.pending_frames
+            for k, n in self.pending_overlap.items():
+                self.overlap[k] = self.overlap.get(k, 0) + n
+            self.pending_frames, self.pending_overlap = 0, {}
 
 
 @dataclass
@@ -179,10 +199,7 @@ class RoutineSegmenter:
         reps = reps or {}
         a = self.active
         if a is not None and entries is not None and person:
-            a.frames += 1
-            for k, on in entries.items():
-                if on and k != a.stretch:
-                    a.overlap[k] = a.overlap.get(k, 0) + 1
+            a.count(entries, bool(holding.get(a.stretch) or reps.get(a.stretch)))
         if not person:
             if self._last_person is not None and t - self._last_person >= s.away_s:
                 closed += self._close()
@@ -193,7 +210,7 @@ class RoutineSegmenter:
             if not on:
                 continue
             run = self._runs.get(k)
-            if run is None or t - run.last > s.bridge_s or run.start < self._floor:
+            if run is None or t - run.last > s.bridge_s + 1e-6 or run.start < self._floor:
                 self._runs[k] = _Run(max(t, self._floor), t)
             else:
                 run.last = t
@@ -608,17 +625,32 @@ class RoutineReview:
         self._judge = None
         if not segment.reported:
             return
-        notes = [self._notes.get(frozenset({segment.stretch, k})) for k in segment.ambiguous_with]
+        entries = judge.entries()
+        ambiguous = set(segment.ambiguous_with)
+        if self._main_check_share(self.specs[segment.stretch], entries) < (
+            self.settings.main_check_share
+        ):
+            ambiguous |= {k for pair in self._notes if segment.stretch in pair for k in pair}
+        ambiguous.discard(segment.stretch)
+        notes = [self._notes.get(frozenset({segment.stretch, k})) for k in sorted(ambiguous)]
         generic = [
             f"Its entry condition also matched {self.specs[k].name} (the camera angle may not "
             "tell them apart)."
-            for k, note in zip(sorted(segment.ambiguous_with), notes, strict=True)
+            for k, note in zip(sorted(ambiguous), notes, strict=True)
             if note is None
         ]
         note = " ".join([n for n in notes if n] + generic) or None
-        for entry in judge.entries():
-            ambiguous = tuple(sorted(segment.ambiguous_with))
-            self._entries.append(replace(entry, ambiguous_with=ambiguous, note=note))
+        for entry in entries:
+            self._entries.append(replace(entry, ambiguous_with=tuple(sorted(ambiguous)), note=note))
+
+    @staticmethod
+    def _main_check_share(spec: StretchSpec, entries: Sequence[RoutineEntry]) -> float:
+        """The share of judged frames (or reps) on which the spec's first required check was
+        ok, over all the parts of a segment (1.0 when it was never judged)."""
+        main = next((c.id for c in spec.checks if c.required), "")
+        shares = [e.summary.checks[main] for e in entries if main in e.summary.checks]
+        judged = sum(s.frames for s in shares)
+        return sum(s.ok_fraction * s.frames for s in shares) / judged if judged else 1.0
 
     def summary(self) -> SessionSummary:
         for segment in self.segmenter.finish():
@@ -654,7 +686,8 @@ class RoutineReview:
         return ["t_s", "stretch", "phase", "side", "in_position", "form_ok", "hold_s", "reps",
                 "rep", "rep_phase", "cue", "checks"]  # fmt: skip
 
-    def row(self, frame: RoutineFrame) -> dict[str, Any]:
+    def row(self, result: RoutineFrame) -> dict[str, Any]:
+        frame = result
         r = frame.result
         if r is None:
             phase = Phase.NO_PERSON.value if frame.pose is None else NO_STRETCH
@@ -672,7 +705,8 @@ class RoutineReview:
             "checks": checks,
         }  # fmt: skip
 
-    def faults(self, frame: RoutineFrame) -> dict[str, float]:
+    def faults(self, result: RoutineFrame) -> dict[str, float]:
+        frame = result
         r = frame.result
         if r is None:
             return {}
@@ -684,12 +718,12 @@ class RoutineReview:
                 out[f"{frame.stretch}-{v.check.id}"] = abs(value - bound) if bound else 0.0
         return out
 
-    def series(self, frame: RoutineFrame) -> dict[str, float | None]:
+    def series(self, result: RoutineFrame) -> dict[str, float | None]:
         return {}
 
-    def annotate(self, image: Image, frame: RoutineFrame) -> Image:
-        if frame.result is not None and frame.stretch is not None:
-            out = self.annotator.annotate(image, frame.result)
-            return draw_tag(out, self.specs[frame.stretch].name)
-        out = SkeletonAnnotator().annotate(image, frame.pose)
+    def annotate(self, frame: Image, result: RoutineFrame) -> Image:
+        if result.result is not None and result.stretch is not None:
+            out = self.annotator.annotate(frame, result.result)
+            return draw_tag(out, self.specs[result.stretch].name)
+        out = SkeletonAnnotator().annotate(frame, result.pose)
         return draw_tag(out, "Looking for a stretch")

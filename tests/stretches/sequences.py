@@ -50,6 +50,13 @@ def reps_by_eye(name: str) -> list[ByEye]:
     return [ByEye(a, b, c, d or None) for a, b, c, d in rows]
 
 
+def holds_by_eye(name: str) -> list[tuple[str | None, float, float]]:
+    """Held parts as (side or None for both, from, to), in clip time."""
+    rows = _examples()[name]["holds_by_eye"]
+    assert isinstance(rows, list)
+    return [(side or None, a, b) for side, a, b in rows]
+
+
 def play(
     spec: StretchSpec, name: str, settings: CoachSettings | None = None
 ) -> list[FrameResult]:
