@@ -213,25 +213,15 @@ def checks_table(spec: StretchSpec, result: FrameResult) -> None:
     if rep is not None and spec.reps is not None:
         where = spec.reps.phase_names[1].lower()
         st.caption(f"Rep {rep.number}, as judged {where}:")
-        for verdict in rep.verdicts:
-            value = verdict.measurement.value
-            unit = get_metric(verdict.check.metric).unit
-            other = verdict.status is Status.UNKNOWN and not verdict.measurement.reason
-            rows.append({
-                "check": verdict.check.id,
-                "value": "" if value is None else unit.text(value),
-                "target": verdict.check.target.describe(unit, words=True),
-                "status": "other view" if other else STATUS_LABEL[verdict.status],
-            })  # fmt: skip
-    else:
-        for row in result.rows:
-            unit = get_metric(row.check.metric).unit
-            rows.append({
-                "check": row.check.id,
-                "now": "" if row.value is None else unit.text(row.value),
-                "target": row.check.target.describe(unit, words=True),
-                "status": STATE_LABEL[row.state],
-            })  # fmt: skip
+    column = "value" if rep is not None else "now"
+    for row in rep.rows if rep is not None else result.rows:
+        unit = get_metric(row.check.metric).unit
+        rows.append({
+            "check": row.check.id,
+            column: "" if row.value is None else unit.text(row.value),
+            "target": row.check.target.describe(unit, words=True),
+            "status": STATE_LABEL[row.state],
+        })  # fmt: skip
     if rows:
         st.table(rows)
 

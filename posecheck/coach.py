@@ -111,6 +111,23 @@ class RepResult:
         ordered = sorted(self.verdicts, key=lambda v: not v.check.required)
         return next((v.check.id for v in ordered if v.status is Status.ADJUST), None)
 
+    @property
+    def rows(self) -> tuple[CheckRow, ...]:
+        """The rep's checks table: each value judged at its end range and what it means."""
+        rows = []
+        for v in self.verdicts:
+            value = v.measurement.value
+            if value is None:
+                state = CheckState.HIDDEN if v.measurement.reason else CheckState.OTHER_VIEW
+            elif v.check.target.contains(value):
+                state = CheckState.OK
+            elif v.status is Status.OK:
+                state = CheckState.AT_LIMIT  # within the check's rep margin
+            else:
+                state = CheckState.ADJUST
+            rows.append(CheckRow(v.check, value, state))
+        return tuple(rows)
+
 
 class CheckState(StrEnum):
     """What the checks table says about a check, so that a value is never shown as ok while
@@ -210,7 +227,15 @@ def rep_cue(number: int, verdicts: tuple[Verdict, ...], max_ok: int = 2) -> str:
             if words:
                 return f"Rep {number} {words}"
             return f"Rep {number}: {v.check.cue_for(v.direction) or 'adjust ' + v.check.id}"
-    good = [v.check.rep_ok for v in ordered if v.status is Status.OK and v.check.rep_ok]
+    # A value that passed only within the check's rep margin is not praised.
+    good = [
+        v.check.rep_ok
+        for v in ordered
+        if v.status is Status.OK
+        and v.check.rep_ok
+        and v.measurement.value is not None
+        and v.check.target.contains(v.measurement.value)
+    ]
     return f"Rep {number}: " + (", ".join(good[:max_ok]) if good else "good form")
 
 
@@ -350,6 +375,9 @@ class Coach:
             last = reps.log[-1] if reps.log else None
             cue = last.cue if last else None
             actionable = [cue] if cue and last and not last.form_ok else []
+            if reps.note is not None and stage is RepStage.REST:
+                cue = reps.note[1]  # the attempt since the last rep, and why it did not count
+                actionable = [cue]
             self._cues.reset()
         else:
             if phase is Phase.SETTING_UP:
@@ -491,6 +519,8 @@ class _RepLayer:
         self.stage = RepStage.REST
         self.last_rep_t: float | None = None
         self.under_way_in_position = False  # the rep under way was in position on some frame
+        #: Why the last movement to the end range was not counted, and when (None: it was).
+        self.note: tuple[float, str] | None = None
 
     @property
     def count(self) -> int:
@@ -543,7 +573,12 @@ class _RepLayer:
                 return  # one end of a cycle: judged when the cycle completes
             judgement = judge_rep(self.spec, frames, extreme=win.extreme)
             if not judgement.in_position:
-                return  # not recognisably this stretch at the end range: not a rep
+                # Not recognisably this stretch at its end range: not a rep. Say why, once
+                # back (a half squat is not a deep squat; sitting on a chair is not either).
+                near = min(frames, key=lambda f: abs(_value(f, self.key) - win.extreme))
+                if near.setup_cues and not self.open:
+                    self.note = (t, f"Not counted: {near.setup_cues[0]}")
+                return
             number = self.count + (0 if self.open else 1)
             rep = RepResult(
                 number, win.start_s, win.extreme_s, None, judgement.verdicts,
@@ -551,7 +586,7 @@ class _RepLayer:
             )  # fmt: skip
             self.log = (*self.log[:-1], rep) if self.open else (*self.log, rep)
             self.open = True
-            self.last_rep_t = t
+            self.last_rep_t, self.note = t, None
             return
         # A rep (or cycle) is complete.
         if cycle:
@@ -590,6 +625,11 @@ class _RepLayer:
         else:
             self._pending_hold.reset()
         return timer.update(False, t, side)
+
+
+def _value(frame: Evaluation, key: str) -> float:
+    m = frame.measurements.get(key)
+    return m.value if m is not None and m.value is not None else float("inf")
 
 
 #: A still photo: no smoothing and no waiting for a state to settle.

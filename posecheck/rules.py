@@ -225,7 +225,9 @@ def judge_rep(
 
     The check on the rep's own metric is judged on `extreme`, how far the rep went (given for
     out-and-back reps); every other check on its median over the frames that could judge it,
-    so a single glitchy frame does not decide and the value shown is the value judged. For a
+    so a single glitchy frame does not decide and the value shown is the value judged. A
+    check's `rep_margin` widens its range: a value just outside passes (and is shown as at
+    the limit, never as plainly ok). For a
     cycle, `ends` (low, high) splits the frames into its two ends, and each must have a frame
     in position. A check measured on none of the frames is unknown with the commonest reason.
     """
@@ -236,7 +238,7 @@ def judge_rep(
         key = measurement_key(check.metric, check.limb)
         judged = [f for f in frames if check.judged_from(f.view)]
         if extreme is not None and key == rep_key:
-            verdicts.append(judge(check, Measurement(check.metric, extreme)))
+            verdicts.append(judge(check, Measurement(check.metric, extreme), check.rep_margin))
             continue
         if not judged:
             verdicts.append(other_view(check))
@@ -244,7 +246,8 @@ def judge_rep(
         values = [m.value for f in judged if (m := f.measurements.get(key)) is not None]
         known = [v for v in values if v is not None]
         if known:
-            verdicts.append(judge(check, Measurement(check.metric, statistics.median(known))))
+            value = statistics.median(known)
+            verdicts.append(judge(check, Measurement(check.metric, value), check.rep_margin))
             continue
         reasons = Counter(
             m.reason for f in judged if (m := f.measurements.get(key)) is not None and m.reason

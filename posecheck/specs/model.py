@@ -65,6 +65,9 @@ class Check:
     rep_ok: str = ""
     rep_low: str = ""
     rep_high: str = ""
+    #: How far outside its target a rep's value may be and still pass (one camera's estimate
+    #: varies by this much from rep to rep); such a rep is "at the limit", not a fault.
+    rep_margin: float = 0.0
 
     def cue_for(self, direction: str | None) -> str | None:
         if direction == "low":
@@ -272,6 +275,7 @@ _CHECK = {
     "rep_ok": False,
     "rep_low": False,
     "rep_high": False,
+    "rep_margin": False,
 }
 _TREND = {
     "id": True,
@@ -547,7 +551,7 @@ def _legacy_reps(
 def _check_extras(
     r: SpecReader, table: dict[str, Any], where: str, target: Range
 ) -> dict[str, Any]:
-    """A check's optional `views` and rep words (see `Check`)."""
+    """A check's optional `views`, rep words and rep margin (see `Check`)."""
     extras: dict[str, Any] = {}
     if "views" in table:
         views = table["views"]
@@ -565,6 +569,11 @@ def _check_extras(
                 side = "min" if key == "rep_low" else "max"
                 raise r.fail(f"{where}.{key}", f"the check has no {side}, so nothing to say")
             extras[key] = r.text(table[key], f"{where}.{key}")
+    if "rep_margin" in table:
+        margin = r.number(table["rep_margin"], f"{where}.rep_margin")
+        if margin < 0:
+            raise r.fail(f"{where}.rep_margin", "expected 0 or more")
+        extras["rep_margin"] = margin
     return extras
 
 

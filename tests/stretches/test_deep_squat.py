@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from posecheck.coach import STILL_CUE, Coach, CoachSettings, Phase
+from posecheck.coach import STILL_CUE, CheckState, Coach, CoachSettings, Phase
 from posecheck.landmarks import Landmark
 from posecheck.metrics import Limb
 from posecheck.pose import Pose
@@ -262,22 +262,56 @@ def test_bending_over_to_pick_up_the_kettlebell_is_not_a_rep(spec: StretchSpec) 
 def test_a_squat_that_stops_above_knee_height_is_told_so(
     spec: StretchSpec, side_pose: Pose
 ) -> None:
+    """Full depth, then hips a fifth of a thigh above the knees (a fault), then a tenth
+    (within what one camera's depth varies from rep to rep: at the limit, not a fault)."""
     knee = part(side_of(side_pose, Limb.NEAR), "knee")
-    shallow = rotate(side_pose, knee, [*UPPER, *HIPS], 10)
+    shallow = rotate(side_pose, knee, [*UPPER, *HIPS], 15)
+    near = rotate(side_pose, knee, [*UPPER, *HIPS], 10)
     standing = fixture_pose("standing_side_upright_woman")
     coach = Coach(spec, settings=CoachSettings(smoothing=False))
     t, results = 0.0, []
     for pose, frames in [(standing, 10), (side_pose, 6), (standing, 10), (shallow, 6),
-                         (standing, 10)]:  # fmt: skip
+                         (standing, 10), (near, 6), (standing, 10)]:  # fmt: skip
         for _ in range(frames):
             t = round(t + 0.1, 3)
             results.append(coach.update(pose, t))
-    first, second = results[-1].rep_log
+    first, second, third = results[-1].rep_log
     assert first.form_ok and first.cue == "Rep 1: full depth, heels down"
     assert not second.form_ok and second.fault == "hips-below-knees"
     assert second.cue == "Rep 2 stopped above knee height: sit lower next time"
     depth = next(v for v in second.verdicts if v.check.id == "hips-below-knees")
-    assert depth.measurement.value is not None and depth.measurement.value < 0
+    assert depth.measurement.value is not None and depth.measurement.value < -0.15
+    assert third.form_ok and third.fault is None
+    assert third.cue == "Rep 3: heels down, chest up"  # no "full depth" for a rep at the limit
+    (row,) = [r for r in third.rows if r.check.id == "hips-below-knees"]
+    assert row.value is not None and -0.1 < row.value < 0
+    assert row.state is CheckState.AT_LIMIT
+
+
+def test_a_half_squat_in_a_set_is_not_counted_and_says_why(
+    spec: StretchSpec, side_pose: Pose
+) -> None:
+    """Knees bent less than a deep squat's (hips a quarter of a thigh above the knees): not
+    recognisably this stretch at the bottom, so not a rep; once back up, the cue says why."""
+    knee = part(side_of(side_pose, Limb.NEAR), "knee")
+    half = rotate(side_pose, knee, [*UPPER, *HIPS], 20)
+    assert not evaluate(spec, half).in_position
+    standing = fixture_pose("standing_side_upright_woman")
+    coach = Coach(spec, settings=CoachSettings(smoothing=False))
+    t, results = 0.0, []
+    for pose, frames in [(standing, 10), (side_pose, 6), (standing, 10), (half, 6),
+                         (standing, 10)]:  # fmt: skip
+        for _ in range(frames):
+            t = round(t + 0.1, 3)
+            results.append(coach.update(pose, t))
+    assert results[-1].reps == 1
+    assert results[-1].phase is Phase.BETWEEN_REPS
+    assert results[-1].cue == (
+        "Not counted: Bend your knees fully and sit your hips down between your heels, "
+        "not onto a seat."
+    )
+    during = results[26:32]  # the half squat itself: still about the last rep
+    assert all(r.cue == "Rep 1: full depth, heels down" for r in during)
 
 
 def test_a_bottom_held_becomes_the_hold(spec: StretchSpec) -> None:
