@@ -25,10 +25,14 @@ from posecheck.estimator import Estimator, RunningMode
 from posecheck.media import media_dir
 from posecheck.overlay import CoachAnnotator, PostureAnnotator
 from posecheck.pose import Pose
+from posecheck.review import RoutineReview
 from posecheck.specs import catalog
 
 #: The desk posture monitor, timed on the same frames as the stretches.
 POSTURE = "desk-posture"
+#: The routine review's engine (every catalog stretch's entry, the rep stretches' trackers,
+#: the stretch found judged by its coach), timed on the same frames.
+ROUTINE = "routine"
 
 
 def landmarks(frames: list[np.ndarray]) -> tuple[list[Pose | None], list[float]]:
@@ -49,6 +53,9 @@ def engine(
     annotate: Callable[[np.ndarray, Any], np.ndarray]
     if spec_id == POSTURE:
         update, annotate = PostureMonitor().update, PostureAnnotator().annotate
+    elif spec_id == ROUTINE:
+        routine = RoutineReview()
+        update, annotate = routine.update, routine.annotate
     else:
         update, annotate = Coach(catalog()[spec_id]).update, CoachAnnotator().annotate
     cost: dict[str, list[float]] = {"coach": [], "overlay": [], "total": []}
@@ -80,7 +87,7 @@ def main() -> None:
         f"{'engine':<22}{'engine ms':>9}{'overlay ms':>11}{'total ms':>9}{'p90 ms':>8}"
         f"{'vs landmarker':>15}"
     )
-    for spec_id in args.stretch or [*catalog(), POSTURE]:
+    for spec_id in args.stretch or [*catalog(), POSTURE, ROUTINE]:
         cost = engine(spec_id, frames, poses)
         total = statistics.median(cost["total"])
         print(
