@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -35,9 +36,22 @@ def test_catalog_loads_with_unique_ids_and_every_check_has_its_cues() -> None:
 
 
 def test_a_users_own_file_loads_like_the_catalog(tmp_path: Path) -> None:
+    path = edited(tmp_path, 'id = "kneeling-hip-flexor"', 'id = "my-hip-flexor"')
+    mine = get_stretch(str(path))
+    assert mine.id == "my-hip-flexor"
+    assert replace(mine, id="kneeling-hip-flexor") == get_stretch("kneeling-hip-flexor")
+
+
+def test_a_users_file_may_not_take_a_shipped_id(tmp_path: Path) -> None:
+    # Its sessions would be stored under the shipped stretch and mixed into its trends.
     path = tmp_path / "mine.toml"
     shutil.copy(TEMPLATE, path)
-    assert get_stretch(str(path)) == get_stretch("kneeling-hip-flexor")
+    with pytest.raises(SpecError, match=r"mine\.toml: id: 'kneeling-hip-flexor' is the id of "
+                       r"the shipped stretch") as error:  # fmt: skip
+        get_stretch(str(path))
+    assert str(error.value).startswith(str(path))
+    # The shipped file itself, named by its path, is the shipped stretch.
+    assert get_stretch(str(TEMPLATE)) == get_stretch("kneeling-hip-flexor")
 
 
 @pytest.mark.parametrize(

@@ -117,8 +117,14 @@ def test_thumbnails_show_the_worst_moment_of_each_fault(childs_pose: ReviewResul
     assert childs_pose.summary.review is not None
     faults = {f.fault for f in childs_pose.summary.review.faults}
     assert faults, "the clip folds back with the head up: some check needs adjusting"
-    assert {p.stem for p in childs_pose.thumbnails} == faults
+    assert set(childs_pose.fault_thumbnails) == faults
+    assert set(childs_pose.thumbnails) == set(childs_pose.fault_thumbnails.values())
     assert all(p.read_bytes()[:2] == b"\xff\xd8" for p in childs_pose.thumbnails)  # JPEG
+    # Named after the video, the fault and its moment, so reviews of other clips (or of this
+    # one again) in the same folder never overwrite them.
+    for fault, path in childs_pose.fault_thumbnails.items():
+        moment = next(f.t_s for f in childs_pose.summary.review.faults if f.fault == fault)
+        assert path.name == f"childs_pose_side_{fault}_at_{moment:.1f}s.jpg"
 
 
 def test_sphinx_portrait_clip_reports_a_hold(media: Path, tmp_path: Path) -> None:
