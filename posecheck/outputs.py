@@ -31,6 +31,7 @@ import re
 import secrets
 import stat
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,9 +186,12 @@ def check_distinct(
             if (real is not None and real == _resolved(in_path)) or (
                 identity is not None and identity == in_identity
             ):
+                named = f"the {in_what}" if str(in_path) == str(path) else (
+                    f"{_describe(in_what, in_path)} under another name"
+                )
                 raise OutputError(
-                    f"The {what} {path} is {_describe(in_what, in_path)}: writing it would "
-                    f"destroy it; give the {what} another name."
+                    f"The {what} {path} is {named}: writing it would destroy it; give the "
+                    f"{what} another name."
                 )
         for other_what, other_path, other_real, other_identity in seen:
             if (real is not None and real == other_real) or (
@@ -294,20 +298,31 @@ class PendingFile:
         self.discard()
 
 
+#: How long a FIFO may wait for its reader to open it (a reader started a moment before).
+FIFO_READER_WAIT_S = 5.0
+
+
 def open_special(target: Target, mode: str = "w", **kwargs: Any) -> IO[Any]:
-    """Open a FIFO or character device for writing, refusing a FIFO that nobody reads."""
-    try:
-        # O_NONBLOCK: opening a FIFO for writing would otherwise wait for a reader forever.
-        fd = os.open(target.real, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as exc:
-        if exc.errno == errno.ENXIO:
+    """Open a FIFO or character device for writing, refusing a FIFO that nobody reads (after
+    `FIFO_READER_WAIT_S`) instead of waiting for a reader forever."""
+    deadline = time.monotonic() + FIFO_READER_WAIT_S
+    while True:
+        try:
+            # O_NONBLOCK: a blocking open of a FIFO would wait for a reader forever.
+            fd = os.open(target.real, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            break
+        except OSError as exc:
+            if exc.errno == errno.ENXIO and time.monotonic() < deadline:
+                time.sleep(0.05)
+                continue
+            if exc.errno == errno.ENXIO:
+                raise OutputError(
+                    f"Cannot write the {target.what} to {target.path}: it is a FIFO that "
+                    "nobody is reading; start its reader first."
+                ) from None
             raise OutputError(
-                f"Cannot write the {target.what} to {target.path}: it is a FIFO that nobody "
-                "is reading; start its reader first."
+                f"Cannot write the {target.what} to {target.path} ({exc.strerror or exc})."
             ) from None
-        raise OutputError(
-            f"Cannot write the {target.what} to {target.path} ({exc.strerror or exc})."
-        ) from None
     os.set_blocking(fd, True)
     return open(fd, mode, **kwargs)
 

@@ -130,7 +130,10 @@ def run_landmarks(args: argparse.Namespace) -> int:
 
         write_image(target, SkeletonAnnotator().annotate(image, pose))
     if args.json:
-        print(json.dumps(pose.to_json() if pose else NO_PERSON_JSON))
+        if pose is None:
+            print(json.dumps({**NO_PERSON_JSON, "people": 0, "mixed": False}))
+        else:
+            print(json.dumps({**pose.to_json(), "people": pose.people, "mixed": pose.mixed}))
     else:
         _print_landmark_summary(args.image, pose)
         if args.out is not None:
@@ -146,7 +149,9 @@ def _print_landmark_summary(path: Path, pose: Pose | None) -> None:
         return
     width, height = pose.image_size
     seen = int(((pose.visibility >= 0.5) & (pose.presence >= 0.5)).sum())
-    others = f", {pose.people - 1} more in the background" if pose.others_present else ""
+    others = f", {pose.people - 1} more in the background" if pose.people > 1 else ""
+    if pose.mixed:
+        others += " (its skeleton mixes two people: not usable)"
     print(f"{printable(path)}: one person{others}, {seen} of 33 landmarks visible "
           f"({width}x{height}).")  # fmt: skip
     for joint, angle in main_joint_angles(pose).items():
@@ -244,6 +249,8 @@ def check_json(spec: StretchSpec, result: FrameResult) -> dict[str, Any]:
         "form_ok": result.form_ok,
         "checks": [v.to_json() for v in result.verdicts],
         "cues": list(result.cues),
+        "people": result.pose.people if result.pose is not None else 0,
+        "mixed": bool(result.pose is not None and result.pose.mixed),
     }
 
 

@@ -27,6 +27,7 @@ CALIBRATE_CUE = (
 NOBODY_CUE = "Nobody in view: sit where the camera can see your head and shoulders."
 TURNED_CUE = "Head turned away: posture is judged again when you face your screen."
 BYSTANDER_CUE = "The person in view is much smaller than you: someone else, not judged."
+MIXED_CUE = "Someone else is close to you in view and the camera mixes you up: not judged."
 GOOD_CUE = "Good posture."
 
 
@@ -103,6 +104,10 @@ def judge_frame(
     s = spec.settings
     if pose is None:
         return Judgement(False, None, False, PostureStatus.AWAY, (), {}, (NOBODY_CUE,))
+    if pose.mixed:  # a skeleton with two people's limbs (see posecheck.estimator): not judged
+        return Judgement(
+            True, view, False, PostureStatus.UNKNOWN, (), {}, (MIXED_CUE,), excluded="mixed"
+        )
     ctx = Context(pose)
     chosen = view or detect_view(pose, spec)
     if chosen is None:

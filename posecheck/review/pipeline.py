@@ -57,10 +57,11 @@ PIPELINE_DEPTH = 2
 #: threads: the fastest for one video) or "inline" (all in the caller's thread: for workers that
 #: each review one video while others run beside them).
 LANDMARKER_MODES = ("process", "inline")
-#: A second person in view on more than this share of the frames with someone in them earns the
-#: summary a warning: the tracked person may not have been the same one throughout. (Someone
-#: walking through the background for a few seconds does not; the count is in the summary.)
-MULTI_PERSON_SHARE = 0.25
+#: Several people in view on at least this share of the frames with someone in them earns the
+#: summary a warning with the count (someone crossing the background of a long clip for a
+#: moment does not; the count is in the summary either way). Any frame whose skeleton mixed two
+#: people is warned about: it was not judged.
+MULTI_PERSON_SHARE = 0.10
 
 
 @dataclass(frozen=True)
@@ -294,6 +295,7 @@ def review(
     frames = 0
     persons = 0
     crowded = 0
+    mixed = 0
     pending: list[PendingFile] = []
     decoded: Iterator[VideoFrame] | None = None
     done = False
@@ -320,9 +322,10 @@ def review(
             _csv_row(csv_writer, None, csv_target)
 
         def handle(frame: VideoFrame, pose: Pose | None) -> None:
-            nonlocal frames, persons, crowded
+            nonlocal frames, persons, crowded, mixed
             persons += pose is not None
             crowded += pose is not None and pose.others_present
+            mixed += pose is not None and pose.mixed
             result = engine.update(pose, frame.t_ms / 1000)
             if observe is not None:
                 observe(frame.t_ms / 1000, result)
@@ -412,15 +415,24 @@ def review(
         warnings.append(thumbs_warning)
     if persons == 0:
         warnings.append("Nobody was found in this video: check that one person is in view.")
-    elif crowded > MULTI_PERSON_SHARE * persons:
+    elif crowded >= MULTI_PERSON_SHARE * persons or mixed:
+        share = f"{crowded / persons:.0%}"
         warnings.append(
-            f"Several people were in view in {crowded} of {persons} frames: posecheck followed "
-            "one of them, so the results may mix people; review a clip with one person in view."
+            f"Several people were in view in {crowded} of {persons} frames ({share}): posecheck "
+            "followed one of them throughout"
+            + (
+                f", and in {mixed} frame(s) the skeleton mixed two people, so those were not "
+                "judged"
+                if mixed
+                else ""
+            )
+            + "; for a sure result, review a clip with one person in view."
         )
     facts = ReviewFacts(
         processing_fps=frames / elapsed if elapsed > 0 else 0.0,
         person_frames=persons,
         multi_person_frames=crowded,
+        mixed_person_frames=mixed,
         video=VideoSource(str(path), info.width, info.height, info.fps, info.rotation),
         faults=tuple(
             Fault(name, w.t_s, w.severity)
