@@ -220,6 +220,8 @@ def _run_review_one(args: argparse.Namespace, make_engine: EngineFactory, subjec
     # when the review started and which side was chosen.
     data = {**result.to_json(), "history_id": history_id, "started_at": started_at.isoformat(),
             "side": args.side}  # fmt: skip
+    if isinstance(data.get("video"), dict):  # the file the history names, wherever it is read
+        data["video"] = {**data["video"], "path": str(video_path.resolve())}
     if files.json is not None:
         write_json_file(files.json, data)
     if args.json == "-":
