@@ -35,7 +35,7 @@ def ffmpeg(*args: str | Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """A one-second test-pattern clip (nobody in it: the review is quick) and a blank photo."""
     folder = tmp_path_factory.mktemp("made")
     clip = folder / "clip.mp4"
@@ -242,8 +242,8 @@ def assert_link_to(link: Path, target: Path) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_hostile_input(case: Case, media: dict[str, bytes], tmp_path: Path) -> None:
-    for name, data in media.items():
+def test_hostile_input(case: Case, made: dict[str, bytes], tmp_path: Path) -> None:
+    for name, data in made.items():
         (tmp_path / name).write_bytes(data)
     (tmp_path / "data").mkdir()
     argv = case.setup(tmp_path)
@@ -262,8 +262,8 @@ def test_hostile_input(case: Case, media: dict[str, bytes], tmp_path: Path) -> N
 
 
 @pytest.fixture
-def folder(media: dict[str, bytes], tmp_path: Path) -> Path:
-    for name, data in media.items():
+def folder(made: dict[str, bytes], tmp_path: Path) -> Path:
+    for name, data in made.items():
         (tmp_path / name).write_bytes(data)
     return tmp_path
 
@@ -364,3 +364,15 @@ def test_a_review_that_found_the_history_locked_can_be_imported_later(folder: Pa
         ("cobra", str((folder / "clip.mp4").resolve()))
     ]
     assert listed[0]["started_at"] == summary["started_at"]
+
+
+def test_calibrating_on_a_photo_with_two_people_warns(media: Path, folder: Path) -> None:
+    photo = media / "02_deep_squat" / "squat_two_phase_side.jpg"  # one man drawn twice
+    result = run(["calibrate", str(photo), "--profile", "shared"], folder)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (
+        f"posecheck: warning: {photo} shows 2 people, and the largest was measured; calibrate "
+        "on photos of you alone.\n"
+    )
+    alone = run(["calibrate", "photo.png", "--profile", "alone"], folder)
+    assert "warning" not in alone.stderr
