@@ -176,6 +176,12 @@ CASES = [
          unchanged("photo.png")),
     Case("csv-into-the-history", review("--csv", "data/history.sqlite3"), 1,
          "is the history database"),
+    Case("batch-into-the-folder-of-its-videos",
+         lambda f: (f / "more").mkdir() or (f / "more" / "clip.mp4").write_bytes(
+             (f / "clip.mp4").read_bytes()) and ["review", "clip.mp4", "more/clip.mp4",
+                                                "--stretch", "cobra", "--out-dir", ".",
+                                                "--video-all"], 1,
+         "The annotated video clip.mp4 is the video being reviewed", unchanged("clip.mp4")),
     # 2. Devices, FIFOs and symbolic links as outputs: written into, never replaced.
     Case("json-to-the-null-device", review("--json", "/dev/null"), 0,
          after=lambda f, b: assert_char_device("/dev/null")),
