@@ -130,10 +130,7 @@ def run_landmarks(args: argparse.Namespace) -> int:
 
         write_image(target, SkeletonAnnotator().annotate(image, pose))
     if args.json:
-        if pose is None:
-            print(json.dumps({**NO_PERSON_JSON, "people": 0, "mixed": False}))
-        else:
-            print(json.dumps({**pose.to_json(), "people": pose.people, "mixed": pose.mixed}))
+        print(json.dumps(pose.to_json() if pose else NO_PERSON_JSON))
     else:
         _print_landmark_summary(args.image, pose)
         if args.out is not None:
@@ -249,8 +246,6 @@ def check_json(spec: StretchSpec, result: FrameResult) -> dict[str, Any]:
         "form_ok": result.form_ok,
         "checks": [v.to_json() for v in result.verdicts],
         "cues": list(result.cues),
-        "people": result.pose.people if result.pose is not None else 0,
-        "mixed": bool(result.pose is not None and result.pose.mixed),
     }
 
 

@@ -147,6 +147,12 @@ def assert_fifo(path: Path) -> None:
     assert stat.S_ISFIFO(path.lstat().st_mode), f"{path} is no longer a FIFO"
 
 
+def two_videos(folder: Path) -> list[str]:
+    (folder / "more").mkdir()
+    (folder / "more" / "clip.mp4").write_bytes((folder / "clip.mp4").read_bytes())
+    return ["review", "clip.mp4", "more/clip.mp4"]
+
+
 def deep_json(folder: Path) -> list[str]:
     (folder / "profile.json").write_text("[" * 100_000 + "]" * 100_000)
     return ["posture", "photo.png", "--baseline", "profile.json"]
@@ -176,11 +182,8 @@ CASES = [
          unchanged("photo.png")),
     Case("csv-into-the-history", review("--csv", "data/history.sqlite3"), 1,
          "is the history database"),
-    Case("batch-into-the-folder-of-its-videos",
-         lambda f: (f / "more").mkdir() or (f / "more" / "clip.mp4").write_bytes(
-             (f / "clip.mp4").read_bytes()) and ["review", "clip.mp4", "more/clip.mp4",
-                                                "--stretch", "cobra", "--out-dir", ".",
-                                                "--video-all"], 1,
+    Case("batch-into-the-folder-of-its-videos", lambda f: [
+        *two_videos(f), "--stretch", "cobra", "--out-dir", ".", "--video-all"], 1,
          "The annotated video clip.mp4 is the video being reviewed", unchanged("clip.mp4")),
     # 2. Devices, FIFOs and symbolic links as outputs: written into, never replaced.
     Case("json-to-the-null-device", review("--json", "/dev/null"), 0,
