@@ -297,6 +297,7 @@ def review(
     crowded = 0
     mixed = 0
     pending: list[PendingFile] = []
+    closing_error: OSError | None = None
     decoded: Iterator[VideoFrame] | None = None
     done = False
     try:
@@ -390,12 +391,18 @@ def review(
         if csv_file is not None:
             try:
                 csv_file.close()
-            except OSError:  # a FIFO whose reader left: the error was raised already
+            except OSError as exc:  # the last rows could not be written (a FIFO's reader left)
+                closing_error = exc
                 done = False
         reader.close()
         if not done or (writer is not None and writer.error is not None):
             for leftover in pending:
                 leftover.discard()
+    if closing_error is not None and csv_target is not None:
+        raise OutputError(
+            f"Cannot write the CSV file {csv_target.path} "
+            f"({closing_error.strerror or closing_error})."
+        )
     if writer is not None and writer.error is not None:
         error = writer.error
         if isinstance(error, PosecheckError):
