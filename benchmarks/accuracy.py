@@ -211,7 +211,8 @@ def markdown(
 # --- desk posture -------------------------------------------------------------------------
 
 #: The problem each posture label means.
-LABEL_PROBLEM = {"slouched": "slouched", "forward-head": "forward head", "reclined": "reclined"}
+LABEL_PROBLEM = {"slouched": "slouched", "forward-head": "forward head", "reclined": "reclined",
+                 "leaning-sideways": "leaning sideways"}
 #: The same man, same room and camera: his upright photo is the baseline for the others.
 SAME_MAN = ("side_upright_chair_man", ("side_upright_chair_man", "side_hunchback_desk_man",
                                        "side_recline_man"))
@@ -219,7 +220,7 @@ POSTURE_ROWS = {
     "upright": "upright, side view: judged good",
     "bad": "slouched / forward head / reclined, side view: judged bad",
     "problem": "... and the labelled problem named",
-    "front": "front view without a baseline: says it needs calibration",
+    "front": "front view without a baseline: says it needs calibration (or flags a tilt)",
     "calibrated": "calibrated on the same man's upright photo: right verdict",
 }
 
@@ -228,7 +229,7 @@ POSTURE_ROWS = {
 class PostureCase:
     fixture: str
     source: str
-    expected: str  # "upright" | "slouched" | "forward-head" | "reclined"
+    expected: str  # "upright" | "slouched" | "forward-head" | "reclined" | "leaning-sideways"
     calibrated: bool = False
 
 
@@ -249,6 +250,9 @@ class PostureOutcome:
     def right(self) -> bool:
         j = self.judgement
         if self.row == "front":
+            # Only the absolute tilt rules judge a front view without a baseline.
+            if self.case.expected == "leaning-sideways" and j.status.value == "bad":
+                return set(j.problems) <= {"leaning sideways", "head tilted"}
             return j.status.value == "unknown" and CALIBRATE_CUE in j.cues
         if self.case.expected == "upright":
             return j.status.value == "good"
