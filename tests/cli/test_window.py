@@ -270,9 +270,10 @@ def test_monitor_with_a_front_profile_alerts_by_its_sensitivity() -> None:
     upright = fixture_pose("hcpg_good_posture")
     baseline = calibrate([upright])
     poses = [upright] * 20 + [drop_head(upright, 0.08)] * 130
-    bells = {}
+    bells: dict[str, int] = {}
     for sensitivity in ("low", "medium"):
         rang: list[int] = []
+        ring = rang.append
         run_monitor(
             0,
             EstimatorSettings(),
@@ -283,7 +284,7 @@ def test_monitor_with_a_front_profile_alerts_by_its_sensitivity() -> None:
                 estimator_factory=stub_factory(poses),
                 show=lambda frame: True,
                 clock=clock_at(10),
-                bell=lambda: rang.append(1),
+                bell=lambda ring=ring: ring(1),
             ),
         )
         bells[sensitivity] = len(rang)
