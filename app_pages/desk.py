@@ -167,36 +167,34 @@ def _boundary_rows(
     return rows
 
 
+def _box(left: float, width: float, colour: str, top: int = 4, height: int = 10) -> str:
+    """One absolutely placed block of a bar (shares of the bar's width)."""
+    return (
+        f'<div style="position:absolute;left:{100 * left:.1f}%;width:{100 * width:.1f}%;'
+        f'top:{top}px;height:{height}px;background:{colour}"></div>'
+    )
+
+
 def _bars(boundaries: dict[str, Boundary], metrics: dict[str, float | None]) -> str:
     """Each measure as a small bar: red beyond the limits, amber the allowance the sensitivity
-    gives past your range, green your calibrated range, a black tick where you are now."""
+    gives past your range, green your calibrated range, a black tick where you are now. Plain
+    HTML blocks (st.html keeps no SVG)."""
     rows = []
     for key, boundary in boundaries.items():
         bar = band_bar(boundary, metrics.get(key))
-        w = 220
-        parts = [f'<rect x="0" y="4" width="{w}" height="10" rx="2" fill="#e57373"/>']
-        ok0, ok1 = bar.ok
-        parts.append(
-            f'<rect x="{ok0 * w:.1f}" y="4" width="{(ok1 - ok0) * w:.1f}" height="10" '
-            'fill="#ffd54f"/>'
-        )
+        parts = [_box(0.0, 1.0, "#e57373"), _box(bar.ok[0], bar.ok[1] - bar.ok[0], "#ffd54f")]
         if bar.band is not None:
             b0, b1 = bar.band
-            parts.append(
-                f'<rect x="{b0 * w:.1f}" y="4" width="{max((b1 - b0) * w, 2):.1f}" height="10" '
-                'fill="#66bb6a"/>'
-            )
+            parts.append(_box(b0, max(b1 - b0, 0.01), "#66bb6a"))
         if bar.now is not None:
-            parts.append(
-                f'<rect x="{bar.now * w - 1.5:.1f}" y="0" width="3" height="18" fill="#212121"/>'
-            )
+            parts.append(_box(bar.now - 0.006, 0.012, "#212121", top=0, height=18))
         state = "" if bar.inside is None else ("inside" if bar.inside else "outside")
         rows.append(
             f'<div class="desk-bar" data-measure="{escape(key)}" data-state="{state}" '
-            'style="display:flex;align-items:center;gap:8px;font-size:0.85rem">'
-            f'<svg width="{w}" height="18" role="img" aria-label="{escape(_name(key))}">'
+            'style="display:flex;align-items:center;gap:8px;font-size:0.85rem;margin:2px 0">'
+            '<div style="position:relative;width:220px;height:18px;flex:none">'
             + "".join(parts)
-            + f"</svg><span>{escape(_name(key))}</span></div>"
+            + f"</div><span>{escape(_name(key))}</span></div>"
         )
     legend = (
         '<div style="font-size:0.75rem;color:#666">green: your calibrated range; amber: the '
@@ -240,28 +238,28 @@ def _finish_calibration(
 
 
 #: Where each place to look sits on the little screen drawing (share of width, height).
-_SPOTS = {"middle": (0.5, 0.5), "top left": (0.08, 0.1), "top right": (0.92, 0.1),
-          "bottom right": (0.92, 0.9), "bottom left": (0.08, 0.9)}  # fmt: skip
+_SPOTS = {"middle": (0.5, 0.5), "top left": (0.1, 0.15), "top right": (0.9, 0.15),
+          "bottom right": (0.9, 0.85), "bottom left": (0.1, 0.85)}  # fmt: skip
 
 
 def _screen(cal: CalibrationSettings, step: int) -> str:
     """A drawing of a screen with a dot where to look now (and faint dots for the others)."""
-    w, h = 160, 96
     dots = []
     for i, place in enumerate(cal.look_at):
         spot = next((xy for words, xy in _SPOTS.items() if words in place), None)
         if spot is None:
             continue
-        x, y = 6 + spot[0] * (w - 12), 6 + spot[1] * (h - 12)
-        now = i == step
+        size = 14 if i == step else 6
+        colour = "#1e88e5" if i == step else "#bdbdbd"
         dots.append(
-            f'<circle cx="{x:.0f}" cy="{y:.0f}" r="{7 if now else 3}" '
-            f'fill="{"#1e88e5" if now else "#bdbdbd"}"/>'
+            f'<div style="position:absolute;left:calc({100 * spot[0]:.0f}% - {size // 2}px);'
+            f"top:calc({100 * spot[1]:.0f}% - {size // 2}px);width:{size}px;height:{size}px;"
+            f'border-radius:50%;background:{colour}"></div>'
         )
     return (
-        f'<svg width="{w}" height="{h}" role="img" aria-label="where to look">'
-        f'<rect x="1" y="1" width="{w - 2}" height="{h - 2}" rx="6" fill="#fafafa" '
-        'stroke="#616161" stroke-width="2"/>' + "".join(dots) + "</svg>"
+        '<div class="desk-screen" data-step="' + str(step + 1) + '" aria-label="where to look" '
+        'style="position:relative;width:150px;height:90px;border:2px solid #616161;'
+        'border-radius:6px;background:#fafafa">' + "".join(dots) + "</div>"
     )
 
 

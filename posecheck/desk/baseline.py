@@ -269,6 +269,11 @@ def calibrate(
     total = len(poses)
     if total == 0:
         raise CalibrationError("No frames to calibrate from: sit upright in view and try again.")
+    if total < min_frames:
+        raise CalibrationError(
+            f"Only {total} frame(s) could be analysed while calibrating, too few to trust: "
+            "close other busy programs and calibrate again."
+        )
     present = [p for p in poses if p is not None]
     needed = max(min_frames, math.ceil(cal.min_present_fraction * total))
     if len(present) < needed:
