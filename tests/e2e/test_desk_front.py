@@ -181,8 +181,8 @@ def build_clip(media: Path, out: Path) -> Path:
         total = sum(seconds for _, seconds in SEGMENTS)
         subprocess.run(
             ["ffmpeg", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0", "-i",
-             str(listing), "-vf", f"fps={FPS},noise=alls=3:allf=t,format=yuvj420p", "-t", f"{total:g}",
-             "-q:v", "4", "-f", "mjpeg", str(out)],
+             str(listing), "-vf", f"fps={FPS},noise=alls=3:allf=t,format=yuvj420p",
+             "-t", f"{total:g}", "-q:v", "4", "-f", "mjpeg", str(out)],
             check=True, timeout=300,
         )  # fmt: skip
     return out
