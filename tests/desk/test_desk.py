@@ -623,3 +623,26 @@ def test_settings_are_the_spec_defaults() -> None:
     assert PostureMonitor().settings == posture_spec().settings
     assert isinstance(posture_spec().settings, PostureSettings)
     assert replace(posture_spec().settings, cooldown_s=5).cooldown_s == 5
+
+
+def test_the_readme_documents_the_sensitivity_presets_as_the_rules_have_them() -> None:
+    from posecheck.settings import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    lines = [line.strip() for line in readme.splitlines()]
+    rows = {
+        line.split("|")[1].split(":")[0].strip(): [c.strip() for c in line.split("|")[2:5]]
+        for line in lines
+        if line.startswith("| ") and line.count("|") == 5 and ":" in line.split("|")[1]
+    }
+    front = {r.problem: r for r in posture_spec().rules_for("front")}
+    for problem, rule in front.items():
+        tolerance = rule.below_range or rule.above_range
+        assert tolerance is not None
+        ratio = rule.metric in ("head_gap", "head_shoulder_size")
+        want = [
+            f"{100 * v:g} %" if ratio else f"{v:g}°"
+            for v in (tolerance.low, tolerance.medium, tolerance.high)
+        ]
+        assert rows[problem] == want, problem
+    assert posture_spec().settings.sensitivity == "medium"
