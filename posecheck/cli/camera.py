@@ -119,10 +119,13 @@ def run_calibrate(args: argparse.Namespace) -> int:
         print(json.dumps({"profile": args.profile, "path": str(path), **baseline.to_json()}))
         return 0
     source = "photo(s)" if args.camera is None else "frames"
-    preset = args.sensitivity or "default"
+    from posecheck.specs.desk import posture_spec
+
+    default = posture_spec().settings.sensitivity
+    preset = f"{args.sensitivity} sensitivity" if args.sensitivity else f"{default} sensitivity"
     print(
         f"Saved profile {args.profile!r} ({baseline.describe()}; {baseline.frames} {source}; "
-        f"{preset} sensitivity) to {path}."
+        f"{preset}) to {path}."
     )
     for name, band in baseline.bands.items():
         print(f"  {describe_band(name, band.median, band.low, band.high)}")
