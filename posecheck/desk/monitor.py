@@ -97,8 +97,11 @@ class _ReferenceScale:
         self._values.clear()
 
 
-#: A dropped frame or two must not break a bad stretch; a longer gap in the stream does.
-MAX_GAP_S = 1.0
+#: A few dropped frames must not break a bad stretch; a longer gap in the stream does. A busy
+#: machine drops frames to keep latency low (seen in the browser test: a frame every 1-1.5 s
+#: at a load average of 20 on two cores), and a slouch seen on both sides of such a gap is
+#: still a slouch: 2 s.
+MAX_GAP_S = 2.0
 #: The view must hold this long before the monitor switches rules (no flicker near 45 degrees).
 VIEW_HOLD_S = 1.0
 

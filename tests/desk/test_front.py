@@ -524,3 +524,16 @@ def test_a_fitting_profile_marks_the_session_calibrated(upright: Pose) -> None:
     monitor = PostureMonitor(baseline_of(upright))
     run(monitor, [(1, upright)])
     assert monitor.summary().posture.calibrated is True and monitor.notes() == ()
+
+
+def test_a_lasting_slouch_alerts_on_a_busy_machine_that_sees_a_frame_every_1_5_s(
+    upright: Pose,
+) -> None:
+    monitor = PostureMonitor(baseline_of(upright))
+    sink = drop_head(upright, 0.12)
+    times = [0.0, 1.5, 3.0, *np.arange(4.5, 20.0, 1.5)]
+    results = [monitor.update(upright if t < 4 else sink, t) for t in times]
+    assert [r.t_s for r in results if r.alert] == [pytest.approx(15.0)]
+    # A longer gap (the stream stalled) counts for nothing.
+    stalled = PostureMonitor(baseline_of(upright))
+    assert not any(stalled.update(sink, t).alert for t in np.arange(0.0, 40.0, 2.5))

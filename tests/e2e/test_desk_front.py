@@ -16,6 +16,7 @@ calibrated yaw range, and the range where the old rules took the smaller face fo
 from __future__ import annotations
 
 import math
+import os
 import re
 import subprocess
 import tempfile
@@ -41,9 +42,10 @@ TURN_DEG = 40.0
 #: (what, seconds): the clip's segments in order. The test presses Calibrate once the page
 #: judges frames (the connection and the landmarker's start take a few seconds, more on a busy
 #: machine), and the calibration takes 10 s: the upright part is long enough for both. The
-#: slouch lasts past the 10 s alert delay; the turn lasts longer than that too, so it would
-#: alert if it were judged bad.
-SEGMENTS = (("upright", 26.0), ("slouched", 13.0), ("upright", 3.0), ("turned", 12.0),
+#: slouch lasts well past the 10 s alert delay (a busy machine sees a frame a second or less,
+#: and only bad time between frames close together counts); the turn lasts longer than the
+#: delay too, so it would alert if it were judged bad.
+SEGMENTS = (("upright", 32.0), ("slouched", 16.0), ("upright", 4.0), ("turned", 12.0),
             ("upright", 3.0))  # fmt: skip
 
 
@@ -214,7 +216,8 @@ def sample(page: Page) -> Sample:
     metrics = {}
     for block in page.locator("[data-testid='stMetric']").all_inner_texts():
         label, _, shown = block.partition("\n")
-        metrics[label.strip()] = shown.strip()
+        if shown.strip():
+            metrics[label.strip()] = shown.strip()
     return Sample(time.monotonic(), heading, page.locator("body").inner_text(), metrics)
 
 
@@ -225,6 +228,26 @@ def watch(page: Page, seconds: float) -> Iterator[Sample]:
         page.wait_for_timeout(500)
 
 
+def calibrate_on_the_upright_part(page: Page, started: float) -> float:
+    """Press Calibrate once frames are judged, follow the guide to the outcome; returns how
+    far into the clip the calibration finished."""
+    # Uncalibrated, a front view says it needs calibrating: frames are being judged.
+    page.get_by_text("Calibrate first").first.wait_for(timeout=90_000)
+    page.get_by_role("button", name="Calibrate").click()
+    page.mouse.move(0, 0)  # the button's help tooltip would cover the video
+    # The guide, step by step (frames may come in bursts on a busy machine, so not every step
+    # is on screen long enough to be seen here; tests/app/test_desk.py checks each).
+    page.get_by_text(re.compile(r"Step [1-5] of 5")).first.wait_for(timeout=90_000)
+    outcome = re.compile(r"Calibrated \(\w+ view\)|Calibration refused|Calibrated for this")
+    page.get_by_text(outcome).first.wait_for(timeout=40_000)
+    calibrated_at = time.monotonic() - started
+    body = page.locator("body").inner_text()
+    assert "Calibrated (front view)" in body, body
+    # The calibration must have seen only the upright part of the clip.
+    assert calibrated_at < SEGMENTS[0][1], f"calibrated {calibrated_at:.0f} s into the clip"
+    return calibrated_at
+
+
 def test_a_front_webcam_calibrates_alerts_on_the_slouch_and_not_on_the_head_turn(
     server: str, front_camera: Path
 ) -> None:
@@ -233,43 +256,36 @@ def test_a_front_webcam_calibrates_alerts_on_the_slouch_and_not_on_the_head_turn
         page.get_by_text("Desk posture").first.wait_for(timeout=30_000)
         frame = webrtc_frame(page)
         frame.get_by_role("button", name=re.compile("start", re.I)).click()
-        started = time.monotonic()
-        # Once frames are judged (uncalibrated, a front view says so), calibrate.
-        page.get_by_text("Calibrate first").first.wait_for(timeout=90_000)
-        page.get_by_role("button", name="Calibrate").click()
-        page.mouse.move(0, 0)  # the button's help tooltip would cover the video
-        # The guide: where to look, step by step (frames may come in bursts on a busy machine,
-        # so not every step is on screen long enough to be seen here; tests/app checks each).
-        page.get_by_text(re.compile(r"Step [1-5] of 5")).first.wait_for(timeout=90_000)
-        outcome = re.compile(r"Calibrated \(\w+ view\)|Calibration refused|Calibrated for this")
-        page.get_by_text(outcome).first.wait_for(timeout=40_000)
-        body = page.locator("body").inner_text()
-        calibrated_at = time.monotonic() - started
-        assert "Calibrated (front view)" in body, body
-        # The calibration must have seen only the upright part of the clip (it is 26 s long).
-        assert calibrated_at < SEGMENTS[0][1], f"calibrated {calibrated_at:.0f} s into the clip"
+        started = time.monotonic()  # the fake camera starts the clip now
+        try:
+            calibrated_at = calibrate_on_the_upright_part(page, started)
 
-        # The slouch: bad for 10 s, then the alert.
-        alerted = None
-        for now in watch(page, 45):
-            if now.metrics.get("Alerts") == "1":
-                alerted = now
-                break
-        assert alerted is not None, "no slouch alert"
-        assert "Slouching" in alerted.status and "slouched" in alerted.status
-        assert 'data-state="outside"' in page.locator("div.desk-bar").first.evaluate(
-            "e => e.parentElement.innerHTML"
-        ), "the bar shows why"
+            # The slouch: bad for 10 s, then the alert.
+            alerted = next((s for s in watch(page, 45) if s.metrics.get("Alerts") == "1"), None)
+            assert alerted is not None, "no slouch alert"
+            load = os.getloadavg()[0]  # the machine may be shared: say how busy it was
+            print(f"\nE2E desk-front: calibrated {calibrated_at:.0f} s and alerted "
+                  f"{alerted.t - started:.0f} s into the clip (slouch from {SEGMENTS[0][1]:g} s; "
+                  f"load average {load:.1f})")  # fmt: skip
+            assert "Slouching" in alerted.status and "slouched" in alerted.status
+            bars = page.locator("div.desk-bar").first.evaluate("e => e.parentElement.innerHTML")
+            assert 'data-measure="head_gap" data-state="outside"' in bars, "the bar shows why"
 
-        # Then upright, then the head turn: not judged, no bad time, no new alert.
-        after = list(watch(page, 22))
-        turned = [s for s in after if "Can't judge right now" in s.status]
-        assert len(turned) >= 10, [s.status for s in after]
-        assert all("Head turned away" in s.text for s in turned)
-        during = after[after.index(turned[0]) : after.index(turned[-1]) + 1]
-        assert not [s for s in during if "Slouching" in s.status], [s.status for s in during]
-        assert {s.metrics["Slouched"] for s in turned} == {turned[0].metrics["Slouched"]}
-        assert {s.metrics.get("Alerts") for s in after} == {"1"}
+            # Then upright, then the head turn: not judged, no bad time, no new alert.
+            # (A sample taken while the panel redraws has no numbers: left out.)
+            after = [s for s in watch(page, 22) if "Slouched" in s.metrics]
+            turned = [s for s in after if "Can't judge right now" in s.status]
+            assert len(turned) >= 10, [s.status for s in after]
+            assert all("Head turned away" in s.text for s in turned)
+            during = after[after.index(turned[0]) : after.index(turned[-1]) + 1]
+            assert not [s for s in during if "Slouching" in s.status], [s.status for s in during]
+            assert {s.metrics["Slouched"] for s in turned} == {turned[0].metrics["Slouched"]}
+            assert {s.metrics["Alerts"] for s in after} == {"1"}
+        except Exception:
+            # What the page showed, for whoever reads the failure.
+            failed = Path(tempfile.gettempdir()) / "posecheck-desk-front-failed.png"
+            page.screenshot(path=str(failed))
+            raise
         page.screenshot(path=str(Path(tempfile.gettempdir()) / "posecheck-desk-front-e2e.png"))
         frame.get_by_role("button", name=re.compile("stop", re.I)).click()
         page.get_by_text(re.compile("Saved to your history")).wait_for(timeout=30_000)
