@@ -251,3 +251,19 @@ def test_a_failed_save_says_why_and_keeps_the_numbers(
     at.run()
     assert any(w.value.startswith("Not saved to your history:") for w in at.warning)
     assert {m.label for m in at.metric} >= {"Good", "Slouched"}
+
+
+def test_an_old_profile_is_refused_with_a_sentence_not_a_crash(tmp_path: Path) -> None:
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    (folder / "default.json").write_text(json.dumps({
+        "format": "posecheck-posture-baseline", "version": 1, "view": "front",
+        "metrics": {"head_height": 0.7}, "spread": {"head_height": 0.01}, "scale": 0.3,
+        "frames": 30,
+    }))  # fmt: skip
+    at = _app()
+    (warning,) = [w.value for w in at.warning]
+    assert "older posecheck" in warning
+    assert warning.endswith("recalibrate with `posecheck calibrate --profile default`.")
+    assert at.button(key="desk_calibrate").label == "Calibrate"
+    assert at.session_state["desk_link"].baseline is None
