@@ -258,7 +258,7 @@ def _screen(cal: CalibrationSettings, step: int) -> str:
         )
     return (
         '<div class="desk-screen" data-step="' + str(step + 1) + '" aria-label="where to look" '
-        'style="position:relative;width:150px;height:90px;border:2px solid #616161;'
+        'style="position:relative;width:128px;height:80px;border:2px solid #616161;'
         'border-radius:6px;background:#fafafa">' + "".join(dots) + "</div>"
     )
 
@@ -272,7 +272,7 @@ def _calibrating(
         st.info("Waiting for the camera: press START if it is not running.")
         return
     step, text = look_prompt(elapsed, cal)
-    guide, words = st.columns([1, 2])
+    guide, words = st.columns([2, 3])
     with guide:
         st.html(_screen(cal, step))
     words.markdown(f"**Step {step + 1} of {len(cal.look_at)}. {text}**")
