@@ -15,6 +15,7 @@ calibrated yaw range, and the range where the old rules took the smaller face fo
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -46,7 +47,7 @@ TURN_DEG = 40.0
 #: slouch lasts well past the 10 s alert delay (a busy machine sees a frame a second or less,
 #: and only bad time between frames close together counts); the turn lasts longer than the
 #: delay too, so it would alert if it were judged bad.
-SEGMENTS = (("upright", 32.0), ("slouched", 20.0), ("upright", 4.0), ("turned", 12.0),
+SEGMENTS = (("upright", 40.0), ("slouched", 20.0), ("upright", 4.0), ("turned", 12.0),
             ("upright", 3.0))  # fmt: skip
 
 
@@ -248,13 +249,13 @@ def clip_time(started: float) -> float:
     return (time.monotonic() - started) % CLIP_S
 
 
-def calibrate_on_the_upright_part(page: Page, started: float) -> float:
+def calibrate_on_the_upright_part(page: Page, started: float, data: Path) -> float:
     """Press Calibrate once frames are judged, in time for the 10 s calibration to fit in the
     clip's upright part, follow the guide to the outcome; returns where in the clip the
     calibration finished."""
     # Uncalibrated, a front view says it needs calibrating: frames are being judged.
     page.get_by_text("Calibrate first").first.wait_for(timeout=90_000)
-    latest_start = SEGMENTS[0][1] - 10 - 8  # 10 s of calibration, 8 s for a busy machine
+    latest_start = SEGMENTS[0][1] - 10 - 5  # 10 s of calibration, 5 s for a busy machine
     if clip_time(started) > latest_start:
         page.wait_for_timeout(1000 * (CLIP_S - clip_time(started) + 1))  # the next loop
     page.get_by_role("button", name="Calibrate").click()
@@ -267,13 +268,17 @@ def calibrate_on_the_upright_part(page: Page, started: float) -> float:
     calibrated_at = clip_time(started)
     body = page.locator("body").inner_text()
     assert "Calibrated (front view)" in body, body
-    # The calibration must have seen only the upright part of the clip.
-    assert calibrated_at < SEGMENTS[0][1], f"calibrated {calibrated_at:.0f} s into the clip"
+    # It saw only the upright part: the head-to-shoulder gap moved by a few percent (the two
+    # upright photos), not by the slouch's nine.
+    profile = json.loads((data / "profiles" / "default.json").read_text())
+    low, high = profile["ranges"]["head_gap"]
+    spread = (high - low) / profile["metrics"]["head_gap"]
+    assert spread < 0.06, f"calibrated {calibrated_at:.0f} s into the clip, range {spread:.1%}"
     return calibrated_at
 
 
 def test_a_front_webcam_calibrates_alerts_on_the_slouch_and_not_on_the_head_turn(
-    server: str, front_camera: Path
+    server: str, front_camera: Path, data_dir: Path
 ) -> None:
     for page in open_page(front_camera):
         page.goto(f"{server}/desk")
@@ -282,7 +287,7 @@ def test_a_front_webcam_calibrates_alerts_on_the_slouch_and_not_on_the_head_turn
         frame.get_by_role("button", name=re.compile("start", re.I)).click()
         started = time.monotonic()  # the fake camera starts the clip now
         try:
-            calibrated_at = calibrate_on_the_upright_part(page, started)
+            calibrated_at = calibrate_on_the_upright_part(page, started, data_dir)
 
             # The slouch: bad for 10 s, then the alert.
             alerted = next((s for s in watch(page, 45) if s.metrics.get("Alerts") == "1"), None)
