@@ -9,8 +9,9 @@ turn is made from his upright photo: his head is modelled as an ellipsoid throug
 (deeper than wide, with a nose bump), rotated about the vertical axis and re-projected with a
 depth buffer, so the near cheek widens, the far side narrows and the nose moves past the cheek;
 the side of the head that comes into view is filled in from its surroundings. MediaPipe reads
-the 40 degree turn made here as a turn of roughly 20 to 30 degrees: well past the user's own
-calibrated yaw range, and the range where the old rules took the smaller face for reclining.
+such a made turn as smaller than it is (a 48 degree one read as 21-28 in the research), still
+well past the user's own calibrated yaw range: the range where the old rules took the smaller
+face for reclining.
 """
 
 from __future__ import annotations
