@@ -52,11 +52,6 @@ MEASURES = {
     "shoulder_tilt": "Shoulder tilt",
     "head_tilt": "Head tilt",
 }
-SENSITIVITY_HELP = (
-    "How far past your calibrated range counts as bad. From a front webcam: low 10 %, medium "
-    "6 %, high 4 % lower head (about 10 / 6 / 4 % closer leaning in); shoulder and head tilts "
-    "8 / 5 / 3.5 and 12 / 8 / 6 degrees past your range. Low only catches big slouches."
-)
 #: A short beep (Web Audio API), played once per alert.
 BEEP = """<script>
 (() => {
@@ -139,6 +134,23 @@ ANNOTATOR = PostureAnnotator(alert_after_s=posture_spec().settings.alert_after_s
 
 def _minutes(seconds: float) -> str:
     return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+
+
+def _sensitivity_help() -> str:
+    """The presets' numbers for a webcam in front, from the rules themselves."""
+    parts = []
+    for rule in posture_spec().rules_for("front"):
+        tolerance = rule.below_range or rule.above_range
+        if tolerance is None:
+            continue
+        ratio = get_metric(rule.metric).unit.symbol == ""
+        values = [tolerance.of(s) for s in SENSITIVITIES]
+        shown = " / ".join(f"{100 * v:g}" if ratio else f"{v:g}" for v in values)
+        parts.append(f"{rule.problem} {shown}{' %' if ratio else '°'}")
+    return (
+        "How far past your calibrated range counts as bad (low / medium / high), from a "
+        f"webcam in front: {', '.join(parts)}. Low only catches big slouches."
+    )
 
 
 def _name(metric: str) -> str:
@@ -345,7 +357,7 @@ def desk_page() -> None:
         list(SENSITIVITIES),
         horizontal=True,
         key="desk_sensitivity",
-        help=SENSITIVITY_HELP,
+        help=_sensitivity_help(),
     )
 
     key = f"desk-{choice}-{profile}"

@@ -47,6 +47,8 @@ def test_without_calibration_the_page_says_how_it_judges() -> None:
     assert at.radio(key="desk_view").options == ["detect", "side", "front", "three-quarter"]
     assert at.radio(key="desk_sensitivity").options == ["low", "medium", "high"]
     assert at.radio(key="desk_sensitivity").value == "medium"
+    # The presets' numbers come from the rules (desk.toml), not a copy of them.
+    assert "slouched 10 / 6 / 4 %" in at.radio(key="desk_sensitivity").help
     assert any("Not calibrated" in c.value for c in at.caption)
     assert "Press START" in at.info[0].value
     assert at.button(key="desk_calibrate").label == "Calibrate"
