@@ -383,8 +383,11 @@ class PostureAnnotator:
         bar_w = round(90 * scale)
         y = height - pad - (len(rows) - 1) * line - 2 * pad
         for text, bar in rows:
-            text = _fit(text, font, fs * 0.85, thick, width - 3 * pad - bar_w)
+            room = width - 3 * pad - bar_w
             (tw, _), _ = cv2.getTextSize(text, font, fs * 0.85, thick)
+            if tw > room:  # measuring text is a good part of the drawing's cost: only then
+                text = _fit(text, font, fs * 0.85, thick, room)
+                (tw, _), _ = cv2.getTextSize(text, font, fs * 0.85, thick)
             x = pad
             if bar is not None:
                 cv2.rectangle(out, (pad - 3, y - th - 3), (pad + bar_w + 3, y + base),
