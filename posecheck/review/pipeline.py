@@ -435,6 +435,7 @@ def review(
             )
             + "; for a sure result, review a clip with one person in view."
         )
+    warnings += engine.notes()  # e.g. a posture baseline that never fitted this camera
     facts = ReviewFacts(
         processing_fps=frames / elapsed if elapsed > 0 else 0.0,
         person_frames=persons,
