@@ -107,3 +107,11 @@ def test_every_metric_stays_within_its_declared_values() -> None:
                     continue
                 assert low is None or value >= low - 1e-9, (metric.name, value)
                 assert high is None or value <= high + 1e-9, (metric.name, value)
+
+
+def test_every_metric_declares_the_values_it_can_take() -> None:
+    from posecheck.metrics import METRICS
+    from posecheck.metrics.registry import VALUE_RANGES
+
+    missing = sorted(set(METRICS) - set(VALUE_RANGES))
+    assert missing == [], f"add {missing} to VALUE_RANGES in posecheck/metrics/registry.py"

@@ -80,12 +80,13 @@ VALUE_RANGES: dict[str, Bounds] = {
     **dict.fromkeys(
         (
             "thigh_elevation", "leg_raise", "hip_lift", "chest_lift", "shoulder_tilt",
-            "head_tilt", "forearm_lift", "thigh_line_rotation", "highest_foot",
+            "head_tilt", "forearm_lift", "thigh_line_rotation", "highest_foot", "shoulder_yaw",
+            "head_yaw",
         ),
         _ELEVATION,
     ),
     **dict.fromkeys(
-        ("trunk_from_horizontal", "shoulder_line_tilt", "shoulder_yaw", "trunk_from_level_3d"),
+        ("trunk_from_horizontal", "shoulder_line_tilt", "trunk_from_level_3d"),
         _QUARTER,
     ),
     # Measured on the floor side of the hip, so a hip pushed past the line reads above 180.
@@ -101,10 +102,12 @@ VALUE_RANGES: dict[str, Bounds] = {
         (
             "hip_to_ankle", "knee_ankle_gap_ratio", "shoulder_ear_gap", "head_to_arm_line",
             "ankle_to_other_knee", "face_size", "body_scale", "figure_four_gap",
-            "front_knee_track",
+            "front_knee_track", "head_shoulder_size",
         ),
         _SIZE,
     ),
+    # Signed, or a position that may fall outside the picture: any value.
+    **dict.fromkeys(("face_up", "wrist_behind_back", "head_gap", "body_x"), (None, None)),
     "head_turn": (0.0, 10.0),  # capped at 10 in profile
 }  # fmt: skip
 
