@@ -564,6 +564,7 @@ class RoutineReview:
         self._judge: _Judge | None = None
         self._entries: list[RoutineEntry] = []
         self._frames = 0
+        self._seen_person = False
         self._first_t: float | None = None
         self._last_t = 0.0
         self.annotator = CoachAnnotator()
@@ -572,6 +573,7 @@ class RoutineReview:
 
     def update(self, pose: Pose | None, t_s: float) -> RoutineFrame:
         self._frames += 1
+        self._seen_person = self._seen_person or pose is not None
         if self._first_t is None:
             self._first_t = t_s
         self._last_t = t_s
@@ -652,9 +654,22 @@ class RoutineReview:
         judged = sum(s.frames for s in shares)
         return sum(s.ok_fraction * s.frames for s in shares) / judged if judged else 1.0
 
-    def summary(self) -> SessionSummary:
+    def notes(self) -> tuple[str, ...]:
+        """Warnings about the routine as a whole: none found (with someone in view)."""
+        self._finish()
+        if self._entries or not self._seen_person:
+            return ()
+        return (
+            "No catalog stretch was held (or repeated) for a few seconds in this video, so "
+            "nothing was judged; to judge one stretch anyway, review the video as that stretch.",
+        )
+
+    def _finish(self) -> None:
         for segment in self.segmenter.finish():
             self._close(segment)
+
+    def summary(self) -> SessionSummary:
+        self._finish()
         entries = tuple(sorted(self._entries, key=lambda e: e.start_s))
         start = self._first_t or 0.0
         duration = self._last_t - start

@@ -11,11 +11,13 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from posecheck.cli import main
 from posecheck.review import RoutineReview, review
 from posecheck.review.routine import NO_STRETCH, RoutineSegmenter, SegmenterSettings
 from posecheck.session import RoutineEntry, SessionSummary
@@ -312,3 +314,33 @@ def test_a_routine_entry_keeps_its_own_stretch_summary() -> None:
     spec_summary = SessionSummary("stretch", 10, 1.0, 1.0, 1.0, 0, stretch="cobra")
     entry = RoutineEntry("cobra", 1.0, 2.0, None, spec_summary)
     assert entry.to_json()["stretch"] == "cobra" and entry.to_json()["reps_detail"] == []
+
+
+def test_a_saved_routine_summary_is_imported_as_one_session_per_stretch(
+    joined: tuple[SessionSummary, dict[str, float]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A routine reviewed with --no-history (or a locked history) can be added later: each
+    stretch found becomes its own session, starting where it started in the video."""
+    summary, _ = joined
+    data = {**summary.to_json(), "started_at": "2026-03-04T10:00:00+00:00", "side": None,
+            "video": {"path": "/clips/routine.mp4"}}  # fmt: skip
+    path = tmp_path / "routine.json"
+    path.write_text(json.dumps(data))
+    assert main(["history", "import", str(path)]) == 0
+    assert main(["history", "import", str(path)]) == 0  # the second time adds nothing
+    capsys.readouterr()
+    assert main(["history", "--json"]) == 0
+    sessions = json.loads(capsys.readouterr().out)["sessions"]
+    assert summary.routine is not None and len(sessions) == len(summary.routine) == 5
+    found = sorted((s["started_at"], s["stretch_id"], s["side"]) for s in sessions)
+    assert [(stretch, side) for _, stretch, side in found] == [
+        (e.stretch, e.side) for e in summary.routine
+    ]
+    start = datetime.fromisoformat(found[0][0])
+    assert start - datetime(2026, 3, 4, 10, 0, tzinfo=UTC) == pytest.approx(
+        timedelta(seconds=summary.routine[0].start_s), abs=timedelta(milliseconds=2)
+    )
+    squats = next(s for s in sessions if s["stretch_id"] == "deep-squat")
+    assert squats["reps"] == 6
