@@ -17,6 +17,8 @@ SEGMENT_COLOURS = {
     "setting up": "#9ecae1",
     "in position": "#fdae6b",
     "holding": "#74c476",
+    "rep": "#6baed6",
+    "between reps": "#c6dbef",
     "done": "#31a354",
     "good": "#74c476",
     "bad": "#fb6a4a",
@@ -28,6 +30,7 @@ SEGMENT_COLOURS = {
 #: The nearest Streamlit Markdown colour to each segment colour, for the timeline's key.
 MARKDOWN_COLOURS = {
     "setting up": "blue", "in position": "orange", "holding": "green", "done": "green",
+    "rep": "blue", "between reps": "blue",
     "good": "green", "bad": "red",
 }  # fmt: skip
 
