@@ -122,7 +122,7 @@ def recap_card(recap: StretchRecap, spec: StretchSpec) -> None:
         return
     before = recap.previous.summary if recap.previous is not None else None
     with st.container(border=True, key="coach_recap"):
-        st.markdown(f"### {recap.name}: what you just did")
+        st.markdown(f"#### What you just did: {recap.name}")
         cols = st.columns(4)
         cols[0].metric("Time", clock(s.duration_s))
         held_delta = None if before is None else f"{s.good_form_s - before.good_form_s:+.0f} s"

@@ -292,11 +292,16 @@ def _access() -> PathAccess:
 
 
 def _result_rows(snapshot: BatchSnapshot) -> list[dict[str, Any]]:
-    """One row per recording: its numbers, what became of it, and a link to its details."""
+    """One row per recording, every row with the same columns: its numbers, what became of
+    it, a link to its details in the history, and where it is."""
+    posture = any(i.summary is not None and i.summary.posture is not None for i in snapshot.items)
+    numbers = (["good", "slouched", "away", "alerts"] if posture
+               else ["in position", "held in good form", "reps"])  # fmt: skip
     rows = []
     for item in snapshot.items:
         s = item.summary
-        row: dict[str, Any] = {"recording": item.path.name, "folder": str(item.path.parent)}
+        row: dict[str, Any] = {"recording": item.path.name, "length": None}
+        row.update(dict.fromkeys(numbers))
         if s is not None:
             row["length"] = clock(s.duration_s)
             if s.posture is not None:
@@ -308,11 +313,13 @@ def _result_rows(snapshot: BatchSnapshot) -> list[dict[str, Any]]:
         if item.error == CANCELLED:
             row["result"] = "cancelled"
         elif item.error is not None:
-            row["result"] = item.error
+            # The row already names the file: say the rest.
+            row["result"] = item.error.replace(str(item.path), item.path.name)
         else:
             row["result"] = item.warning or "done"
         session = snapshot.saved.get(item.path)
         row["details"] = f"history?session={session}" if session is not None else None
+        row["folder"] = str(item.path.parent)
         rows.append(row)
     return rows
 
