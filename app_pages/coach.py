@@ -211,8 +211,9 @@ with live:
     )
     speak = st.toggle("Speak cues aloud", key="coach_speak")
 playing, signalling = bool(ctx.state.playing), bool(ctx.state.signalling)
-if not playing:
-    landmarkers.prime()  # never while a stream runs: loading would compete with it for the cores
+if not (playing or signalling):
+    # Never while a stream starts or runs: loading would compete with it for the cores.
+    landmarkers.prime()
 
 
 @st.fragment(run_every=0.5)

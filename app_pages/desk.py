@@ -305,8 +305,8 @@ def desk_page() -> None:
             link.tap.start(spec.calibration.seconds)
         sound = st.toggle("Beep on alerts", value=True, key="desk_sound")
     playing, signalling = bool(ctx.state.playing), bool(ctx.state.signalling)
-    if not playing:
-        landmarkers.prime()  # never while a stream runs: it would compete for the cores
+    if not (playing or signalling):
+        landmarkers.prime()  # never while a stream starts or runs: it would compete with it
 
     @st.fragment(run_every=0.5)
     def status() -> None:

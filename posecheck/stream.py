@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 import av
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -28,6 +29,14 @@ from posecheck.settings import EstimatorSettings
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
 Image = NDArray[np.uint8]
+
+#: The annotated video goes back to the browser at most this wide (480x360 from a 640x480
+#: camera), already in the encoder's YUV 4:2:0: the landmarker still sees the whole camera
+#: frame, but the VP8 encoder on the server and the decoder in the browser handle 44 % fewer
+#: pixels, and a frame streamlit-webrtc sends again (while the next one is still being
+#: processed) is not converted again. The pages show the video about this wide anyway.
+#: See docs/PERFORMANCE.md ("Live in the browser") for the measurements.
+RETURN_WIDTH = 480
 
 
 @dataclass(frozen=True)
@@ -307,8 +316,8 @@ class StreamHolder(Generic[R]):
         latest = frames[-1]
         image = np.asarray(latest.to_ndarray(format="bgr24"), dtype=np.uint8)
         out = session.process(image, latest.time)
-        new = av.VideoFrame.from_ndarray(out, format="bgr24")
-        new.pts, new.time_base = frames[-1].pts, frames[-1].time_base
+        new = returned_frame(out)
+        new.pts, new.time_base = latest.pts, latest.time_base
         return [new]
 
     async def recv_queued(self, frames: list[av.VideoFrame]) -> list[av.VideoFrame]:
@@ -324,6 +333,23 @@ class StreamHolder(Generic[R]):
         session.close()
         if self._on_end is not None:
             self._on_end(session)
+
+
+def returned_frame(image: Image, width: int = RETURN_WIDTH) -> av.VideoFrame:
+    """An annotated BGR frame as the video frame sent back to the browser: at most `width`
+    pixels wide (the aspect kept; even sizes, as 4:2:0 needs) and in YUV 4:2:0.
+
+    OpenCV scales and converts (BT.601, video range: what FFmpeg's converter assumes when it
+    reads the frame back); on these machines that costs 0.6 ms a frame against 1.0-1.5 ms for
+    FFmpeg's scaler with PyAV, and less than converting the full-size frame."""
+    height, given = image.shape[:2]
+    if given > width:
+        size = (width - width % 2, max(2, round(height * width / given / 2) * 2))
+        sized = np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_LINEAR), np.uint8)
+    else:
+        sized = np.ascontiguousarray(image[: height - height % 2, : given - given % 2])
+    yuv = np.asarray(cv2.cvtColor(sized, cv2.COLOR_BGR2YUV_I420), np.uint8)
+    return av.VideoFrame.from_ndarray(yuv, format="yuv420p")
 
 
 class PoseTap:

@@ -14,7 +14,7 @@ import pytest
 from posecheck.coach import Coach, FrameResult, Phase
 from posecheck.overlay import CoachAnnotator
 from posecheck.specs import get_stretch
-from posecheck.stream import LiveSession, PageLink, StreamHolder
+from posecheck.stream import LiveSession, PageLink, StreamHolder, returned_frame
 
 
 def clip_frames(path: Path, count: int) -> list[av.VideoFrame]:
@@ -60,9 +60,12 @@ def test_callback_processes_the_newest_frame_and_drops_the_backlog(media: Path) 
     result = holder.session.latest()
     assert result is not None and result.phase is not Phase.NO_PERSON
     original, drawn = outputs[-1]
-    before, after = original.to_ndarray(format="bgr24"), drawn.to_ndarray(format="bgr24")
-    assert before.shape == after.shape
-    assert np.any(before != after), "the overlay should be drawn on the returned frame"
+    # Sent back smaller (480 wide, the clip's aspect kept) and ready for the encoder.
+    assert (drawn.width, drawn.height) == (480, round(original.height * 480 / original.width))
+    assert drawn.format.name == "yuv420p"
+    before = returned_frame(original.to_ndarray(format="bgr24")).to_ndarray(format="bgr24")
+    after = drawn.to_ndarray(format="bgr24")
+    assert np.abs(before.astype(int) - after).max() > 100, "the overlay is on the returned frame"
 
 
 def test_stream_end_closes_the_landmarker_and_reports_once(media: Path) -> None:
@@ -230,3 +233,10 @@ def test_the_page_says_what_it_waits_for_before_the_first_result() -> None:
     assert say(signalling=True, playing=True) == "Camera on: waiting for its first frame…"
     assert say(playing=True, session=True) == "Camera on: checking the first frames…"
     assert say(ending=True, session=True) == "Saving the session…"
+
+
+def test_a_returned_frame_is_never_enlarged_and_keeps_even_sizes() -> None:
+    small = returned_frame(np.zeros((240, 320, 3), np.uint8))
+    assert (small.width, small.height, small.format.name) == (320, 240, "yuv420p")
+    wide = returned_frame(np.zeros((405, 1280, 3), np.uint8))
+    assert (wide.width, wide.height) == (480, 152)
