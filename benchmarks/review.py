@@ -65,7 +65,7 @@ def review_fps(clip: Path, out: Path) -> tuple[float, float, float]:
     start = time.perf_counter()
     result = review(clip, StretchReview(get_stretch(STRETCH)), outputs, progress=progress)
     elapsed = time.perf_counter() - start
-    frames = int(result.summary["frames"])
+    frames = result.summary.frames
     steady = (frames - 1) / (stamps[-1] - stamps[0])
     return frames / elapsed, steady, stamps[0] - start
 
@@ -135,8 +135,8 @@ def _child(clip: str, out: str) -> None:
     sampler.join()
     own_kb = _proc_kb("/proc/self/status", "VmHWM:")
     landmarker_kb = sampler.children_hwm_kb
-    print(f"{result.summary['frames']} {result.summary['processing_fps']} {own_kb} "
-          f"{landmarker_kb} {sampler.peak_kb}")
+    fps = result.summary.review.processing_fps if result.summary.review else 0.0
+    print(f"{result.summary.frames} {fps} {own_kb} {landmarker_kb} {sampler.peak_kb}")
 
 
 BATCH_CLIPS = (
@@ -157,7 +157,7 @@ def batch(out: Path) -> None:
         items = review_many(clips, make, workers=workers, landmarker=mode,
                             out_dir=out / f"batch-{workers}-{mode}", videos=True)
         elapsed = time.perf_counter() - start
-        frames = sum(int(i.summary["frames"]) for i in items if i.summary)
+        frames = sum(i.summary.frames for i in items if i.summary)
         print(f"  {workers} worker(s), landmarker {mode:<7}: {frames} frames in {elapsed:5.1f} s"
               f" = {frames / elapsed:5.1f} frames/s")
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from posecheck.coach import judge_still
+from posecheck.coach import Coach, FrameResult, judge_still
 from posecheck.landmarks import Landmark
 from posecheck.metrics import Context, Limb
 from posecheck.pose import Pose
@@ -93,6 +93,22 @@ def mirror(pose: Pose) -> Pose:
 HEAD = [Landmark(i) for i in range(11)]
 
 
+def play(
+    coach: Coach, timeline: Iterable[tuple[Pose | None, int]], dt: float = 0.1
+) -> list[list[FrameResult]]:
+    """Feed the coach each pose of `timeline` `count` frames in a row, `dt` seconds apart
+    (from dt on); the results, one list per timeline entry."""
+    t = 0.0
+    out = []
+    for frame, count in timeline:
+        results = []
+        for _ in range(count):
+            t = round(t + dt, 3)
+            results.append(coach.update(frame, t))
+        out.append(results)
+    return out
+
+
 def verdict(spec: StretchSpec, pose: Pose, check_id: str, side: str | None = None) -> Verdict:
     """One check's verdict on one frame."""
     return next(v for v in evaluate(spec, pose, side).verdicts if v.check.id == check_id)
@@ -152,6 +168,7 @@ __all__ = [
     "mirror",
     "np",
     "part",
+    "play",
     "rotate",
     "shift",
     "side_of",

@@ -19,6 +19,7 @@ from tests.posing import (
     assert_only,
     hide,
     part,
+    play,
     rotate,
     verdict,
 )
@@ -150,14 +151,9 @@ def test_hidden_drawn_knee_is_unknown_not_a_fault(spec: StretchSpec, pose: Pose)
 def test_hold_counts_only_good_form_time(spec: StretchSpec, pose: Pose) -> None:
     released = fixture_pose("knee_to_chest_bench_side_t28_0")  # knee-in out of range
     coach = Coach(spec, settings=CoachSettings(smoothing=False))
-    t, dt = 0.0, 0.1
-    timeline = [(pose, 40), (released, 30), (pose, 30)]
-    held_at: list[float] = []
-    for frame, count in timeline:
-        for _ in range(count):
-            t = round(t + dt, 3)
-            result = coach.update(frame, t)
-        held_at.append(result.hold_s)
+    runs = play(coach, [(pose, 40), (released, 30), (pose, 30)])
+    held_at = [results[-1].hold_s for results in runs]
+    result = runs[-1][-1]
     assert result.side == "left"
     # 4 s good (minus the 0.5 s before "in position" settles), 3 s out of range (the knee-in
     # status takes 0.3 s to turn), 3 s good again (0.3 s to turn back).

@@ -19,6 +19,7 @@ from tests.posing import (
     assert_only,
     hide,
     part,
+    play,
     rotate,
     verdict,
 )
@@ -150,13 +151,9 @@ def test_hidden_opposite_hand_is_unknown_not_a_fault(spec: StretchSpec, pose: Po
 def test_hold_counts_only_good_form_time_on_the_knees_side(spec: StretchSpec, pose: Pose) -> None:
     coach = Coach(spec, settings=CoachSettings(smoothing=False))
     lifted = shoulder_lifted(pose)
-    t = 0.0
-    held: list[float] = []
-    for frame, count in [(pose, 40), (lifted, 30), (pose, 30)]:
-        for _ in range(count):
-            t = round(t + 0.1, 3)
-            result = coach.update(frame, t)
-        held.append(result.hold_s)
+    runs = play(coach, [(pose, 40), (lifted, 30), (pose, 30)])
+    held = [results[-1].hold_s for results in runs]
+    result = runs[-1][-1]
     assert held[0] == pytest.approx(3.4, abs=0.25)
     assert held[1] - held[0] <= 0.45
     assert held[2] - held[1] == pytest.approx(2.7, abs=0.35)
