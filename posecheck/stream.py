@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -143,7 +144,9 @@ class WarmLandmarkers:
     once on a blank frame at time 0; `take()` hands the spare to a stream, waiting for it if it
     is still loading, or loads one on the spot when there is none. A landmarker serves exactly
     one stream (VIDEO mode's timestamps and tracking belong to one stream), so one spare per
-    server process is kept, never more, whatever the number of browser sessions.
+    server process is kept, never more, whatever the number of browser sessions. While any
+    stream it served is live (`serving`), `prime` loads nothing: loading would take the cores
+    from that stream.
     """
 
     def __init__(
@@ -157,6 +160,7 @@ class WarmLandmarkers:
         self._spare: Estimator | None = None
         self._loading = False
         self._error: str | None = None
+        self._sessions: weakref.WeakSet[LiveSession[Any]] = weakref.WeakSet()
         #: Seconds the last background load took (None before the first one finished).
         self.load_s: float | None = None
 
@@ -183,8 +187,22 @@ class WarmLandmarkers:
             self.load_s = time.perf_counter() - start
             self._cond.notify_all()
 
+    def serving(self, session: LiveSession[Any]) -> None:
+        """Note a live session that runs on a landmarker from here (until it is closed)."""
+        with self._cond:
+            self._sessions.add(session)
+
+    @property
+    def busy(self) -> bool:
+        """Whether a session noted by `serving` is still live."""
+        with self._cond:
+            return any(not session.closed for session in list(self._sessions))
+
     def prime(self) -> None:
-        """Start loading a spare in the background unless one is ready or loading."""
+        """Start loading a spare in the background unless one is ready or loading, or a
+        stream is live."""
+        if self.busy:
+            return
         with self._cond:
             if self._spare is not None or self._loading:
                 return
@@ -464,9 +482,12 @@ def page_stream(
         link = make_link()
 
         def session(link: L = link) -> LiveSession[Any]:
-            estimator = (landmarkers or shared_landmarkers()).take()
+            pool = landmarkers or shared_landmarkers()
+            estimator = pool.take()
             link.begin()
-            return LiveSession(link.update, link.annotate, estimator=estimator)
+            live: LiveSession[Any] = LiveSession(link.update, link.annotate, estimator=estimator)
+            pool.serving(live)
+            return live
 
         def ended(_session: LiveSession[Any], link: L = link) -> None:
             link.ended()

@@ -151,6 +151,25 @@ def test_a_primed_landmarker_is_loaded_once_warmed_and_handed_to_one_stream() ->
     assert second is not estimator and make.loads == 2
 
 
+def test_nothing_loads_while_a_stream_it_served_is_live() -> None:
+    from posecheck.stream import WarmLandmarkers
+
+    make = _Counting()
+    pool = WarmLandmarkers(make=make)
+    estimator = pool.take()
+    coach = Coach(get_stretch("kneeling-hip-flexor"))
+    live = LiveSession(coach.update, CoachAnnotator().annotate, estimator=estimator)
+    pool.serving(live)
+    assert pool.busy
+    pool.prime()  # another tab opens the page: the stream keeps the cores
+    assert pool.state == "idle" and make.loads == 1
+    live.close()
+    assert not pool.busy
+    pool.prime()
+    pool.take()
+    assert make.loads == 2
+
+
 def test_a_model_that_fails_to_load_in_the_background_is_reported() -> None:
     from posecheck.errors import ModelError
     from posecheck.stream import WarmLandmarkers
