@@ -115,8 +115,6 @@ def recap_card(recap: StretchRecap, spec: StretchSpec) -> None:
     """What the session just done was, in place of the live panel once the stream ends."""
     (st.success if recap.saved else st.warning)(recap.message, icon=":material/history:")
     s = recap.summary
-    if recap.session_id is None and not recap.saved and s.frames == 0:
-        return
     if all(seg.label == Phase.NO_PERSON.value for seg in s.segments):
         st.info("Press START to try again.")
         return
@@ -151,6 +149,8 @@ def recap_card(recap: StretchRecap, spec: StretchSpec) -> None:
             ])  # fmt: skip
         if recap.previous is not None and before is not None:
             when = recap.previous.started_at.astimezone().strftime("%a %d %b, %H:%M")
+            if recap.previous.side:
+                when += f", {recap.previous.side} side"
             parts = [f"{clock(before.good_form_s)} held in good form"]
             if spec.reps is not None:
                 parts.append(f"{before.reps or 0} reps")

@@ -152,7 +152,7 @@ def recap_card(recap: PostureRecap) -> None:
         st.info("Press START to monitor again.")
         return
     with st.container(border=True, key="desk_recap"):
-        st.markdown("### Your desk session")
+        st.markdown("#### Your desk session")
         _stats(totals)
         share, earlier = recap.slouch_share, recap.earlier
         if share is not None and earlier is not None and earlier.slouch_share is not None:
