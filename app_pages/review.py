@@ -130,7 +130,7 @@ def _run(
             return str(error).replace(str(source), name)
         csv_bytes = outputs.csv.read_bytes() if outputs.csv and outputs.csv.is_file() else b""
         video = outputs.video.read_bytes() if outputs.video and outputs.video.is_file() else None
-        thumbnails = {p.stem: p.read_bytes() for p in result.thumbnails}
+        thumbnails = {fault: p.read_bytes() for fault, p in result.fault_thumbnails.items()}
     bar.empty()
     summary = result.summary
     if isinstance(engine, StretchReview):

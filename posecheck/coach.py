@@ -71,6 +71,11 @@ class CoachSettings:
 
 
 GOOD_CUE = "Good form: hold it."
+#: Said instead of any verdict when the skeleton takes limbs from two people (`Pose.mixed`).
+MIXED_CUE = (
+    "Someone else is in view and the camera mixes the two of you up: make sure only you are "
+    "in view."
+)
 
 #: How long after last being in position the rep counter keeps counting (see _count_reps).
 REP_GRACE_S = 3.0
@@ -93,6 +98,8 @@ class FrameResult:
     hold_target_s: float
     reps: int
     reps_target: int
+    #: Someone besides the user is in view (or the skeleton mixes two people: `pose.mixed`);
+    #: pages and windows show it.
     others_present: bool = False
     pose: Pose | None = field(default=None, repr=False, compare=False)
     measurements: dict[str, Measurement] = field(default_factory=dict, repr=False)
@@ -183,17 +190,19 @@ class Coach:
             raise ValueError(f"time must increase: got {t_s} s after {self._last_t} s")
         self._last_t = t_s
         spec = self.spec
-        if pose is None:
+        if pose is None or pose.mixed:
+            # Nobody, or a skeleton whose limbs belong to two people: nothing to judge (its
+            # angles would mix two bodies), and nothing of it carried into later frames.
             if self._smoother is not None and self._world_smoother is not None:
                 self._smoother.reset()
                 self._world_smoother.reset()
             self._in_position.reset()
             self._hold.update(False, t_s)
-            nobody = ("Step into the camera's view.",)
-            cue = self._cues.update(list(nobody), t_s)
+            why = ("Step into the camera's view.",) if pose is None else (MIXED_CUE,)
+            cue = self._cues.update(list(why), t_s)
             return FrameResult(
                 t_s,
-                Phase.NO_PERSON,
+                Phase.NO_PERSON if pose is None else Phase.SETTING_UP,
                 None,
                 self.side,
                 False,
@@ -205,7 +214,9 @@ class Coach:
                 spec.hold_s,
                 self._reps.count if self._reps else 0,
                 spec.reps.target if spec.reps else 0,
-                cues=nobody,
+                pose is not None,
+                pose,
+                cues=why,
             )
 
         pose = self._smooth(pose, t_s)

@@ -155,6 +155,8 @@ class ReviewFacts:
     video: VideoSource
     faults: tuple[Fault, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: Frames whose skeleton took limbs from two people (not judged).
+    mixed_person_frames: int = 0
 
     @property
     def warning(self) -> str | None:
@@ -242,6 +244,7 @@ class SessionSummary:
             data["processing_fps"] = round(r.processing_fps, 2)
             data["person_frames"] = r.person_frames
             data["multi_person_frames"] = r.multi_person_frames
+            data["mixed_person_frames"] = r.mixed_person_frames
             data["video"] = {
                 "path": r.video.path, "width": r.video.width, "height": r.video.height,
                 "fps": None if r.video.fps is None else round(r.video.fps, 3),
@@ -308,6 +311,7 @@ def _from_json(data: Mapping[str, Any], kind: str | None, stretch: str | None) -
                 for f in data.get("faults", ())
             ),
             warnings=tuple(str(w) for w in data.get("warnings", ())),
+            mixed_person_frames=int(data.get("mixed_person_frames", 0)),
         )  # fmt: skip
     frames = int(_number(data.get("frames")))
     duration = _number(data.get("duration_s"))

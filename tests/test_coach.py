@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from posecheck.coach import Coach, CoachSettings, Phase
+from posecheck.coach import MIXED_CUE, Coach, CoachSettings, Phase, judge_still
 from posecheck.metrics import Limb
 from posecheck.rules import Status
 from posecheck.specs import get_stretch
@@ -141,3 +143,22 @@ def test_smoothing_calms_jittery_landmarks() -> None:
         return float(np.std(known))
 
     assert spread(smooth) < 0.75 * spread(raw)
+
+
+def test_a_skeleton_mixing_two_people_is_never_judged() -> None:
+    spec = get_stretch("cobra")
+    pose = fixture_pose("cobra_female_side_t5_6")
+    assert judge_still(spec, pose).form_ok  # one person: good form
+    mixed = replace(pose, people=2, mixed=True)
+    result = judge_still(spec, mixed)
+    assert result.person and result.others_present
+    assert not result.in_position and not result.form_ok and result.verdicts == ()
+    assert result.cue == MIXED_CUE and result.cues == (MIXED_CUE,)
+    # Live: the hold timer stops while the skeleton is mixed, and nothing of it is carried on.
+    coach = Coach(spec, settings=CoachSettings(smoothing=True))
+    for i in range(30):
+        coach.update(pose, i / 10)
+    held = coach.update(pose, 3.0).hold_s
+    assert held > 0
+    assert coach.update(mixed, 3.1).hold_s == held
+    assert coach.update(mixed, 3.5).phase is Phase.SETTING_UP

@@ -15,15 +15,20 @@ from posecheck.cli.common import (
     EXIT_NOT_SAVED,
     ProgressBar,
     add_model_option,
+    add_posture_options,
     baseline_from,
-    check_output_folder,
+    check_batch_files,
     estimator_settings,
+    printable,
+    review_files,
     seconds,
     write_json_file,
 )
 from posecheck.errors import InputError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from posecheck.review import ReviewEngine
     from posecheck.review.batch import BatchItem
     from posecheck.session import SessionSummary
@@ -38,11 +43,12 @@ outputs:
                  reps, segments, checks; posture also good_s, bad_s, away_s, alerts); with -
                  it is printed on stdout and nothing else is
   --csv OUT      one row per frame          --video OUT  annotated H.264 MP4 (.mp4)
-  --thumbnails DIR  a JPEG of the worst moment of each fault. Default: when --video is given,
-                 OUT's name + "_thumbnails" beside it; else, when --csv or --json names a file,
-                 VIDEO's name + "_thumbnails" beside that file; with no file output, none (frames
-                 are never written to disk unless asked for)
+  --thumbnails DIR  a JPEG of the worst moment of each fault, named VIDEO_FAULT_at_T.jpg (never
+                 over an existing file); only when asked for: frames never reach the disk unasked
   without any output option a short summary is printed.
+  An output may not be the video, the spec, the model, the history or another output; a FIFO
+  or device (/dev/null, /dev/stdout) gets the JSON or CSV written into it, never replaced;
+  a symbolic link is followed (its target is written); the video needs a regular file.
 
 several videos (more than one, or a folder): each is reviewed with --workers N at once; with
   --out-dir DIR each gets DIR/NAME.json and DIR/NAME.csv (and with --video-all NAME.mp4 and
@@ -50,11 +56,14 @@ several videos (more than one, or a folder): each is reviewed with --workers N a
   A file that cannot be reviewed gets its error in the table; the others still run.
 
 history: every review is saved to the history ($POSECHECK_DATA_DIR/history.sqlite3) unless
-  --no-history. If saving fails the outputs are still written, the reason is printed on stderr
-  and the exit status is 3.
+  --no-history. A history another program holds locked is waited for (60 s, or
+  $POSECHECK_HISTORY_WAIT_S). If saving fails the outputs are still written, the reason is
+  printed on stderr and the exit status is 3; `posecheck history import SUMMARY.json` adds the
+  --json summary later.
 
 warnings (stderr and the summary's "warning"): a file cut short is analysed as far as it
-  decodes; nobody found; several people in view for much of the video. They do not fail it.
+  decodes; nobody found; several people in view (with the number of frames), or a skeleton
+  mixing two people's limbs (those frames are not judged). They do not fail it.
 
 exit status: 0 done; 1 nothing reviewed (bad input) or, with several videos, at least one
   failed; 2 bad command line; 3 reviewed and written but not saved to the history.
@@ -84,7 +93,7 @@ def register(commands: Any) -> None:
         "--baseline", metavar="FILE", type=Path,
         help="(--posture) a profile .json file, or a photo of the person sitting upright",
     )  # fmt: skip
-    review.add_argument("--view", choices=("side", "front"), help="(--posture) override the view")
+    add_posture_options(review, prefix="(--posture) ")
     review.add_argument("--json", metavar="OUT|-", help="write the summary as JSON (- : stdout)")
     review.add_argument("--csv", metavar="OUT", type=Path, help="write one CSV row per frame")
     review.add_argument("--video", metavar="OUT", type=Path, help="write the annotated MP4")
@@ -121,8 +130,8 @@ def _review_engine_factory(args: argparse.Namespace) -> tuple[EngineFactory, str
             from posecheck.profiles import load_profile
 
             baseline = load_profile(args.profile)
-        return partial(PostureReview, baseline, args.view), "desk posture"
-    for name in ("profile", "baseline", "view"):
+        return partial(PostureReview, baseline, args.view, args.sensitivity), "desk posture"
+    for name in ("profile", "baseline", "view", "sensitivity"):
         if getattr(args, name) is not None:
             raise InputError(f"--{name} is for --posture reviews; leave it out with --stretch.")
     from posecheck.specs import get_stretch
@@ -134,13 +143,34 @@ def _review_engine_factory(args: argparse.Namespace) -> tuple[EngineFactory, str
 
 
 def _save_review(
-    summary: SessionSummary, path: Path, args: argparse.Namespace, store: Store | None = None
+    summary: SessionSummary,
+    path: Path,
+    args: argparse.Namespace,
+    store: Store | None = None,
+    started_at: datetime | None = None,
 ) -> int:
-    from posecheck.history import save_session
+    from posecheck.history import review_wait_s, save_session
+    from posecheck.store import DEFAULT_BUSY_TIMEOUT_S, StoreError
 
-    return save_session(
-        summary, side=args.side, source="review", video=path.resolve(), store=store
-    )
+    def save(wait: float) -> int:
+        return save_session(
+            summary, side=args.side, source="review", video=path.resolve(), store=store,
+            started_at=started_at, busy_timeout_s=wait,
+        )  # fmt: skip
+
+    wait = review_wait_s()
+    if store is not None or wait <= DEFAULT_BUSY_TIMEOUT_S:
+        return save(wait)
+    # A review may have taken minutes: wait longer for a locked history, and say so.
+    try:
+        return save(DEFAULT_BUSY_TIMEOUT_S)
+    except StoreError as error:
+        if not error.busy:
+            raise
+    print(f"posecheck: the history database is locked by another program; waiting up to "
+          f"{wait - DEFAULT_BUSY_TIMEOUT_S:g} s more to save this review.",
+          file=sys.stderr)  # fmt: skip
+    return save(wait - DEFAULT_BUSY_TIMEOUT_S)
 
 
 def run_review(args: argparse.Namespace) -> int:
@@ -155,34 +185,16 @@ def run_review(args: argparse.Namespace) -> int:
     return _run_review_one(args, make_engine, subject)
 
 
-def _thumbnail_folder(args: argparse.Namespace) -> Path | None:
-    if args.thumbnails is not None:
-        folder: Path = args.thumbnails
-        return folder
-    if args.video is not None:
-        video: Path = args.video
-        return video.with_name(f"{video.stem}_thumbnails")
-    for path in (args.csv, None if args.json in (None, "-") else Path(args.json)):
-        if path is not None:
-            return path.with_name(f"{args.videos[0].stem}_thumbnails")
-    return None
-
-
 def _run_review_one(args: argparse.Namespace, make_engine: EngineFactory, subject: str) -> int:
+    from datetime import UTC, datetime
+
     from posecheck.review import ReviewOutputs, review
 
     video_path: Path = args.videos[0]
-    json_path = None if args.json in (None, "-") else Path(args.json)
-    if args.video is not None:
-        if args.video.suffix.lower() not in (".mp4", ".m4v", ".mov"):
-            raise InputError(f"Cannot write the video {args.video}: use a .mp4 file name.")
-        check_output_folder(args.video, "video")
-    if args.csv is not None:
-        check_output_folder(args.csv, "CSV file")
-    if json_path is not None:
-        check_output_folder(json_path, "JSON file")
-    outputs = ReviewOutputs(video=args.video, csv=args.csv, thumbnails=_thumbnail_folder(args))
-    bar = ProgressBar(video_path.name)
+    files = review_files(args)
+    outputs = ReviewOutputs(video=args.video, csv=args.csv, thumbnails=files.thumbnails)
+    started_at = datetime.now(UTC)
+    bar = ProgressBar(printable(video_path.name))
     try:
         result = review(
             video_path, make_engine(), outputs, settings=estimator_settings(args), progress=bar
@@ -197,24 +209,35 @@ def _run_review_one(args: argparse.Namespace, make_engine: EngineFactory, subjec
         from posecheck.store import StoreError
 
         try:
-            history_id = _save_review(summary, video_path, args)
+            history_id = _save_review(summary, video_path, args, started_at=started_at)
         except StoreError as error:
-            print(f"posecheck: the review was not saved to the history: {error}", file=sys.stderr)
+            where = "" if files.json is None else (
+                f"; add it later with `posecheck history import {printable(files.json.path)}`"
+            )
+            print(f"posecheck: the review was not saved to the history: {error}{where}",
+                  file=sys.stderr)  # fmt: skip
             status = EXIT_NOT_SAVED
-    data = {**result.to_json(), "history_id": history_id}
-    if json_path is not None:
-        write_json_file(json_path, data)
+    # The saved summary is importable into the history (`posecheck history import`): it says
+    # when the review started and which side was chosen.
+    data = {**result.to_json(), "history_id": history_id, "started_at": started_at.isoformat(),
+            "side": args.side}  # fmt: skip
+    if isinstance(data.get("video"), dict):  # the file the history names, wherever it is read
+        data["video"] = {**data["video"], "path": str(video_path.resolve())}
+    if files.json is not None:
+        write_json_file(files.json, data)
     if args.json == "-":
         print(json.dumps(data))
     else:
         print_summary(video_path, subject, summary, history_id)
-        for name, path in (("video", args.video), ("CSV", args.csv), ("summary", json_path)):
+        for name, path in (("video", args.video), ("CSV", args.csv),
+                           ("summary", files.json and files.json.path)):  # fmt: skip
             if path is not None:
-                print(f"  {name} written to {path}")
+                print(f"  {name} written to {printable(path)}")
         if result.thumbnails:
-            print(f"  {len(result.thumbnails)} fault thumbnail(s) in {outputs.thumbnails}")
+            print(f"  {len(result.thumbnails)} fault thumbnail(s) in "
+                  f"{printable(outputs.thumbnails)}")  # fmt: skip
     if result.warning:
-        print(f"posecheck: {result.warning}", file=sys.stderr)
+        print(f"posecheck: {printable(result.warning)}", file=sys.stderr)
     return status
 
 
@@ -226,7 +249,8 @@ def print_summary(
     if summary.review is not None:
         speed = f" analysed at {summary.review.processing_fps:.0f} frames/s"
     print(
-        f"{path.name}: {subject}, {summary.frames} frames, {seconds(summary.duration_s)}{speed}"
+        f"{printable(path.name)}: {printable(subject)}, {summary.frames} frames, "
+        f"{seconds(summary.duration_s)}{speed}"
     )
     totals = summary.posture
     if totals is not None:
@@ -256,7 +280,7 @@ def print_summary(
 
 
 def _run_review_many(args: argparse.Namespace, make_engine: EngineFactory) -> int:
-    from posecheck.review.batch import collect_videos, review_many
+    from posecheck.review.batch import collect_videos, output_stems, review_many
 
     for name in ("json", "csv", "video", "thumbnails"):
         value = getattr(args, name)
@@ -268,6 +292,7 @@ def _run_review_many(args: argparse.Namespace, make_engine: EngineFactory) -> in
     if args.video_all and args.out_dir is None:
         raise InputError("--video-all needs --out-dir DIR to write the videos into.")
     videos = collect_videos(args.videos)
+    check_batch_files(args, videos, output_stems(videos))
     store: Store | None = None
     history_error: str | None = None
     saved: dict[Path, int] = {}
@@ -277,13 +302,15 @@ def _run_review_many(args: argparse.Namespace, make_engine: EngineFactory) -> in
         nonlocal store, history_error, finished
         finished += 1
         outcome = "failed" if item.error else "done"
-        print(f"posecheck: [{finished}/{len(videos)}] {item.path.name} {outcome}", file=sys.stderr)
+        print(f"posecheck: [{finished}/{len(videos)}] {printable(item.path.name)} {outcome}",
+              file=sys.stderr)  # fmt: skip
         if item.summary is None or args.no_history or history_error is not None:
             return
+        from posecheck.history import review_wait_s
         from posecheck.store import StoreError, open_store
 
         try:
-            store = store or open_store()
+            store = store or open_store(busy_timeout_s=review_wait_s())
             saved[item.path] = _save_review(item.summary, item.path, args, store)
         except StoreError as error:
             history_error = str(error)
@@ -311,7 +338,7 @@ def _run_review_many(args: argparse.Namespace, make_engine: EngineFactory) -> in
 
 
 def _print_table(items: Sequence[BatchItem], *, posture: bool) -> None:
-    names = [item.path.name for item in items]
+    names = [printable(item.path.name) for item in items]
     width = max([4, *map(len, names)])
     head = ["good", "bad", "away", "alerts"] if posture else ["in position", "good form", "reps"]
     print(f"{'file':<{width}}  {'frames':>6}  {'duration':>8}  "
@@ -328,7 +355,7 @@ def _print_table(items: Sequence[BatchItem], *, posture: bool) -> None:
             cells = [str(s.frames), seconds(s.duration_s), seconds(s.in_position_s),
                      seconds(s.good_form_s), str(s.reps)]
         widths = [6, 8] + [11 if len(h) > 6 else 7 for h in head]
-        note = f"error: {item.error}" if item.error else (item.warning or "")
+        note = printable(f"error: {item.error}" if item.error else (item.warning or ""))
         print(f"{name:<{width}}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cells, widths,
                                                                           strict=True))
               + f"  {note}".rstrip())

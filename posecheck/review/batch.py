@@ -248,6 +248,8 @@ def review_many(
             json_path = out_dir / f"{job.stem}.json"
             try:
                 write_json(json_path, summary.to_json())
+            except PosecheckError as exc:  # the one sentence of posecheck.outputs
+                json_path, error = None, str(exc)
             except OSError as exc:
                 json_path = None
                 error = f"Cannot write {out_dir} ({exc.strerror or exc})."

@@ -172,6 +172,23 @@ _TREND = {
 }
 
 
+def _tables(r: SpecReader, value: Any, key: str, what: str) -> list[Any]:
+    """A non-empty list (of tables: each is checked by the caller)."""
+    if not isinstance(value, list):
+        raise r.fail(key, f"expected a list of tables ([[{key}]]), got {type(value).__name__}")
+    if not value:
+        raise r.fail(
+            key,
+            f"is empty; give at least one {what} ([[{key}]] with metric, min/max and cue), "
+            + (
+                "or every pose would count as in position"
+                if key == "entry"
+                else "or every pose in position would count as good form"
+            ),
+        )
+    return value
+
+
 def parse_spec(data: dict[str, Any], origin: str) -> StretchSpec:
     """Validate parsed TOML into a `StretchSpec`; errors name `origin` and the key at fault."""
     r = SpecReader(origin)
@@ -186,8 +203,10 @@ def parse_spec(data: dict[str, Any], origin: str) -> StretchSpec:
     if not isinstance(setup, list) or not all(isinstance(s, str) for s in setup):
         raise r.fail("setup", "expected a list of instructions (text)")
 
+    # Empty lists are mistakes, not defaults: with no entry condition every pose would be "in
+    # position", and with no checks every pose in position would be "good form".
     entry = []
-    for i, table in enumerate(data["entry"]):
+    for i, table in enumerate(_tables(r, data["entry"], "entry", "entry condition")):
         where = f"entry[{i}]"
         r.keys(table, _CONDITION, where)
         name = r.metric(table["metric"], f"{where}.metric")
@@ -195,20 +214,20 @@ def parse_spec(data: dict[str, Any], origin: str) -> StretchSpec:
             Condition(
                 name,
                 r.limb(table.get("limb"), name, where),
-                r.range(table, where),
+                r.range(table, where, name),
                 r.text(table["cue"], f"{where}.cue"),
             )
         )
 
     checks: list[Check] = []
-    for i, table in enumerate(data["checks"]):
+    for i, table in enumerate(_tables(r, data["checks"], "checks", "form check")):
         where = f"checks[{i}]"
         r.keys(table, _CHECK, where)
         check_id = r.text(table["id"], f"{where}.id")
         if any(c.id == check_id for c in checks):
             raise r.fail(f"{where}.id", f"duplicate check id {check_id!r}")
         name = r.metric(table["metric"], f"{where}.metric")
-        target = r.range(table, where)
+        target = r.range(table, where, name)
         cue_low = r.text(table["cue_low"], f"{where}.cue_low") if "cue_low" in table else ""
         cue_high = r.text(table["cue_high"], f"{where}.cue_high") if "cue_high" in table else ""
         if target.min is not None and not cue_low:
@@ -237,6 +256,8 @@ def parse_spec(data: dict[str, Any], origin: str) -> StretchSpec:
         table = r.keys(data["reps"], _REPS, "reps")
         name = r.metric(table["metric"], "reps.metric")
         low, high = r.number(table["low"], "reps.low"), r.number(table["high"], "reps.high")
+        r.within(low, name, "reps.low")
+        r.within(high, name, "reps.high")
         if low >= high:
             raise r.fail("reps", f"low ({low:g}) must be below high ({high:g})")
         start = table.get("start", "low")
@@ -248,7 +269,10 @@ def parse_spec(data: dict[str, Any], origin: str) -> StretchSpec:
         reps = Reps(name, r.limb(table.get("limb"), name, "reps"), low, high, target, start)
 
     trends = []
-    for i, table in enumerate(data.get("trends", [])):
+    trend_tables = data.get("trends", [])
+    if not isinstance(trend_tables, list):
+        raise r.fail("trends", "expected a list of tables ([[trends]])")
+    for i, table in enumerate(trend_tables):
         where = f"trends[{i}]"
         r.keys(table, _TREND, where)
         moving = r.metric(table["moving"], f"{where}.moving")

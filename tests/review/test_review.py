@@ -117,8 +117,14 @@ def test_thumbnails_show_the_worst_moment_of_each_fault(childs_pose: ReviewResul
     assert childs_pose.summary.review is not None
     faults = {f.fault for f in childs_pose.summary.review.faults}
     assert faults, "the clip folds back with the head up: some check needs adjusting"
-    assert {p.stem for p in childs_pose.thumbnails} == faults
+    assert set(childs_pose.fault_thumbnails) == faults
+    assert set(childs_pose.thumbnails) == set(childs_pose.fault_thumbnails.values())
     assert all(p.read_bytes()[:2] == b"\xff\xd8" for p in childs_pose.thumbnails)  # JPEG
+    # Named after the video, the fault and its moment, so reviews of other clips (or of this
+    # one again) in the same folder never overwrite them.
+    for fault, path in childs_pose.fault_thumbnails.items():
+        moment = next(f.t_s for f in childs_pose.summary.review.faults if f.fault == fault)
+        assert path.name == f"childs_pose_side_{fault}_at_{moment:.1f}s.jpg"
 
 
 def test_sphinx_portrait_clip_reports_a_hold(media: Path, tmp_path: Path) -> None:
@@ -261,3 +267,37 @@ def test_collect_videos_expands_folders_and_names_outputs_apart(tmp_path: Path) 
     with pytest.raises(InputError, match="does not exist"):
         collect_videos([tmp_path / "missing.mp4"])
 
+
+
+# --- several people (issue 13) -------------------------------------------------------------------
+
+
+def test_two_clips_side_by_side_are_flagged_with_a_count(media: Path, tmp_path: Path) -> None:
+    clip = tmp_path / "two.mp4"
+    scale = "fps=25,scale=640:360,setsar=1"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y",
+         "-t", "4", "-i", str(media / "07_chest_opener" / "chest_opener_hands_behind_back.mp4"),
+         "-t", "4", "-i", str(media / "07_chest_opener" / "shoulder_stretches_front.mp4"),
+         "-filter_complex", f"[0:v]{scale}[a];[1:v]{scale}[b];[a][b]hstack=inputs=2",
+         "-an", "-c:v", "libx264", "-preset", "ultrafast", str(clip)],
+        check=True,
+    )  # fmt: skip
+    sides: list[bool] = []
+
+    def observe(t_s: float, result: Any) -> None:
+        if result.pose is not None:
+            sides.append(float(np.median(result.pose.normalized[[11, 12, 23, 24], 0])) < 0.5)
+
+    result = review(clip, StretchReview(get_stretch("chest-opener")), observe=observe,
+                    landmarker="inline")  # fmt: skip
+    facts = result.summary.review
+    assert facts is not None
+    # Before: the census saw the second person in none of its passes on this clip, and the
+    # warning needed more than 25 % of frames.
+    assert facts.multi_person_frames >= 0.4 * facts.person_frames
+    assert result.warning is not None
+    assert (f"Several people were in view in {facts.multi_person_frames} of "
+            f"{facts.person_frames} frames") in result.warning  # fmt: skip
+    assert result.summary.to_json()["multi_person_frames"] == facts.multi_person_frames
+    assert len(set(sides)) == 1  # the same person followed throughout
