@@ -8,14 +8,23 @@ import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from posecheck.coach import CheckState, FrameResult, Phase, RepResult
-from posecheck.errors import PosecheckError
-from posecheck.history import save_session
 from posecheck.limits import Status
 from posecheck.metrics import get_metric
 from posecheck.overlay import CoachAnnotator, reference_figure
+from posecheck.recap import HoldRuns, StretchRecap, clock, finish_stretch
 from posecheck.review import StretchReview
 from posecheck.specs import StretchSpec, catalog
-from posecheck.stream import Image, PageLink, page_stream, rtc_configuration
+from posecheck.stream import (
+    MODEL_STATUS,
+    Image,
+    PageLink,
+    StreamHolder,
+    WarmLandmarkers,
+    page_stream,
+    rtc_configuration,
+    shared_landmarkers,
+    starting_status,
+)
 from posecheck.temporal import RepStage
 
 # Colour names are Streamlit markdown colours; no emoji, which many systems cannot draw.
@@ -81,41 +90,125 @@ with guide:
         st.caption(f"What the camera can't see: {spec.limitations}")
 
 
-class CoachLink(PageLink[StretchReview, FrameResult]):
-    """The Coach page's engine per stream: a coach plus its session recorder; saved to the
-    history when the stream ends, however far the stretch got."""
+class CoachLink(PageLink[StretchReview, FrameResult, StretchRecap]):
+    """The Coach page's engine per stream: a coach plus its session recorder and the record of
+    its good-form runs; saved to the history when the stream ends, however far it got."""
 
     def __init__(self, spec: StretchSpec, side: str | None) -> None:
         super().__init__()
         self.spec, self.side = spec, side
+        self.runs = HoldRuns()
 
     def new_engine(self) -> StretchReview:
+        self.runs = HoldRuns()
         return StretchReview(self.spec, self.side)
+
+    def seen(self, result: FrameResult) -> None:
+        self.runs.update(result.form_ok, result.t_s, result.side or "")
 
     def annotate(self, frame: Image, result: FrameResult) -> Image:
         return ANNOTATOR.annotate(frame, result)
 
-    def finish(self, engine: StretchReview) -> tuple[bool, str] | None:
+    def finish(self, engine: StretchReview) -> StretchRecap | None:
         if engine.recorder.frames == 0:
             return None
-        summary = engine.summary()
-        if all(s.label == Phase.NO_PERSON.value for s in summary.segments):
-            return (False, "Nobody was in view, so nothing was saved to your history.")
-        try:
-            save_session(summary, side=self.side, source="live")
-        except PosecheckError as error:
-            return (False, f"Not saved to your history: {error}")
-        held = f"{summary.good_form_s:.0f} s held in good form"
-        if summary.done:
-            return (True, f"Saved to your history: {held}.")
-        return (True, f"Saved to your history ({held}; stopped before the goal).")
+        return finish_stretch(
+            engine.summary(), self.spec.name, hold_target_s=self.spec.hold_s,
+            reps_target=self.spec.reps.target if self.spec.reps else 0,
+            best_hold_s=self.runs.best_s, side=self.side,
+        )  # fmt: skip
+
+
+HISTORY_PAGE = "app_pages/history.py"
+
+
+def _history_link(session_id: int | None, label: str) -> None:
+    if session_id is not None:
+        st.page_link(HISTORY_PAGE, label=label, icon=":material/history:",
+                     query_params={"session": str(session_id)})  # fmt: skip
+
+
+def recap_card(recap: StretchRecap, spec: StretchSpec) -> None:
+    """What the session just done was, in place of the live panel once the stream ends."""
+    (st.success if recap.saved else st.warning)(recap.message, icon=":material/history:")
+    s = recap.summary
+    if all(seg.label == Phase.NO_PERSON.value for seg in s.segments):
+        st.info("Press START to try again.")
+        return
+    before = recap.previous.summary if recap.previous is not None else None
+    with st.container(border=True, key="coach_recap"):
+        st.markdown(f"#### What you just did: {recap.name}")
+        cols = st.columns(4)
+        cols[0].metric("Time", clock(s.duration_s))
+        held_delta = None if before is None else f"{s.good_form_s - before.good_form_s:+.0f} s"
+        cols[1].metric("Held in good form", clock(s.good_form_s), delta=held_delta,
+                       help="Only time in good form counts.")  # fmt: skip
+        cols[2].metric("Best hold", clock(recap.best_hold_s),
+                       help="The longest unbroken time in good form.")  # fmt: skip
+        if spec.reps is not None:
+            reps_delta = None if before is None else f"{(s.reps or 0) - (before.reps or 0):+d}"
+            cols[3].metric("Reps", f"{s.reps or 0} of {spec.reps.target}", delta=reps_delta)
+        elif spec.hold_s:
+            cols[3].metric("Goal", "reached" if s.done else "not yet",
+                           help=f"Hold {spec.hold_s:g} s in good form.")  # fmt: skip
+        if spec.sided and s.good_form_by_side:
+            sides = ", ".join(
+                f"{side} {clock(v)}" for side, v in sorted(s.good_form_by_side.items()) if side
+            )
+            st.caption(f"Held in good form per side: {sides}.")
+        if s.reps_detail:
+            st.table([
+                {"rep": r.number,
+                 "ended at": "" if r.end_s is None else f"{r.end_s:.1f} s",
+                 "verdict": "good form" if r.form_ok else "adjust"}
+                for r in s.reps_detail
+            ])  # fmt: skip
+        if recap.previous is not None and before is not None:
+            when = recap.previous.started_at.astimezone().strftime("%a %d %b, %H:%M")
+            if recap.previous.side:
+                when += f", {recap.previous.side} side"
+            parts = [f"{clock(before.good_form_s)} held in good form"]
+            if spec.reps is not None:
+                parts.append(f"{before.reps or 0} reps")
+            st.markdown(
+                f"**Compared with your last {recap.name} session** ({when}): "
+                + ", ".join(parts) + " then; the changes are under the numbers above."
+            )
+            _history_link(recap.previous.id, "Details of that session")
+        elif recap.saved:
+            st.caption(
+                f"Your first {recap.name} session in the history: the next one will be "
+                "compared with it."
+            )
+        _history_link(recap.session_id, "This session in your history")
+    st.caption("Press START for another round.")
+
+
+def not_live(holder: StreamHolder[FrameResult], playing: bool, signalling: bool,
+             landmarkers: WarmLandmarkers) -> None:  # fmt: skip
+    """What is happening before the first result: the camera connecting, the model loading."""
+    status = starting_status(
+        ending=link.ending, session=holder.live, playing=playing,
+        signalling=signalling,
+    )  # fmt: skip
+    if status is not None:
+        st.info(status, icon=":material/hourglass_top:")
+        return
+    st.info("Press START and allow the camera. Frames stay on this computer.")
+    if landmarkers.state == "failed":
+        st.error(f"The pose model could not be loaded: {landmarkers.error}")
+    elif landmarkers.state in MODEL_STATUS:
+        st.caption(MODEL_STATUS[landmarkers.state])
 
 
 ANNOTATOR = CoachAnnotator()
 
-# One engine and landmarker per browser session and per stretch/side choice.
+# One engine per browser session and per stretch/side choice; a landmarker per stream, loaded
+# ahead of time while the person reads the set-up steps.
+landmarkers = shared_landmarkers()
 holder, link = page_stream(
-    st.session_state, "coach", f"coach-{spec.id}-{side or 'both'}", lambda: CoachLink(spec, side)
+    st.session_state, "coach", f"coach-{spec.id}-{side or 'both'}", lambda: CoachLink(spec, side),
+    landmarkers=landmarkers,
 )
 key = st.session_state["coach_key"]
 
@@ -133,6 +226,10 @@ with live:
         async_processing=True,
     )
     speak = st.toggle("Speak cues aloud", key="coach_speak")
+playing, signalling = bool(ctx.state.playing), bool(ctx.state.signalling)
+if not (playing or signalling):
+    # Never while a stream starts or runs: loading would compete with it for the cores.
+    landmarkers.prime()
 
 
 @st.fragment(run_every=0.5)
@@ -142,11 +239,11 @@ def feedback() -> None:
         return
     session = holder.session
     result = link.latest()
-    if link.saved is not None:
-        saved, message = link.saved
-        (st.success if saved else st.warning)(message, icon=":material/history:")
     if result is None:
-        st.info("Press START and allow the camera. Frames stay on this computer.")
+        if link.outcome is not None and not (link.ending or playing or signalling):
+            recap_card(link.outcome, spec)
+        else:
+            not_live(holder, playing, signalling, landmarkers)
         return
     st.markdown(f"### {heading(spec, result)}")
     if result.view_note:

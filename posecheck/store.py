@@ -19,7 +19,7 @@ import math
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -462,7 +462,9 @@ class Store:
             ).fetchone()  # fmt: skip
         return None if row is None else int(row[0])
 
-    def _records(self, where: str, params: Sequence[Any]) -> list[SessionRecord]:
+    def _records(
+        self, where: str, params: Sequence[Any] | Mapping[str, Any]
+    ) -> list[SessionRecord]:
         """Sessions matching `where` (newest first), from one snapshot."""
         with self._transaction("BEGIN") as conn:
             rows = conn.execute(
@@ -506,6 +508,28 @@ class Store:
         with self._lock, self._errors("the history could not be read"):
             return self._records(
                 "ORDER BY started_at DESC, id DESC LIMIT ?", (-1 if limit is None else limit,)
+            )
+
+    def previous_session(self, session_id: int) -> SessionRecord | None:
+        """The latest session before `session_id` that it compares with: the same kind and,
+        for a stretch, the same stretch (any side or source); None when there is none (or no
+        session `session_id`). "Before" is by start time, ties broken by id."""
+        if not -SQLITE_MAX_INT <= session_id <= SQLITE_MAX_INT:
+            return None  # no id outside SQLite's integers can be in the database
+        with self._lock, self._errors("the history could not be read"):
+            return next(
+                iter(
+                    self._records(
+                        "WHERE id != :id AND EXISTS (SELECT 1 FROM sessions AS this "
+                        "WHERE this.id = :id AND this.kind = sessions.kind "
+                        "AND this.stretch_id IS sessions.stretch_id "
+                        "AND (sessions.started_at < this.started_at OR "
+                        "(sessions.started_at = this.started_at AND sessions.id < this.id))) "
+                        "ORDER BY started_at DESC, id DESC LIMIT 1",
+                        {"id": session_id},
+                    )
+                ),
+                None,
             )
 
     def delete_session(self, session_id: int) -> bool:

@@ -446,6 +446,32 @@ def test_without_the_variable_the_xdg_then_home_data_folder_is_used(
     assert default_path() == tmp_path / "home" / ".local" / "share" / "posecheck" / DB_NAME
 
 
+# --- the session a new one is compared with -------------------------------------------------
+
+
+def test_the_previous_session_is_the_latest_earlier_one_of_the_same_stretch(store: Store) -> None:
+    older = store.save_session(stretch(T0 - timedelta(days=2), good_form_s=10.0))
+    last = store.save_session(stretch(T0 - timedelta(days=1), good_form_s=20.0))
+    store.save_session(stretch(T0 - timedelta(hours=1), stretch_id="cobra"))
+    store.save_session(posture(T0 - timedelta(hours=2), 100.0, 20.0))
+    now = store.save_session(stretch(T0))
+    store.save_session(stretch(T0 + timedelta(days=1)))  # later sessions never count
+    previous = store.previous_session(now)
+    assert previous is not None and previous.id == last and previous.good_s == 20.0
+    assert store.previous_session(last) is not None
+    assert store.previous_session(older) is None
+    assert store.previous_session(10_000) is None
+
+
+def test_the_previous_desk_session_is_any_earlier_desk_session(store: Store) -> None:
+    first = store.save_session(posture(T0 - timedelta(days=1), 100.0, 20.0))
+    store.save_session(stretch(T0 - timedelta(hours=1)))
+    now = store.save_session(posture(T0, 50.0, 5.0))
+    previous = store.previous_session(now)
+    assert previous is not None and previous.id == first
+    assert store.previous_session(2**63) is None
+
+
 # --- hostile values (issue 13) -----------------------------------------------------------------
 
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,14 @@ from posecheck.video import VIDEO_TYPES
 
 #: Builds a fresh engine for each video; must pickle (a class, or functools.partial of one).
 EngineFactory = Callable[[], ReviewEngine]
+#: Called as frames are reviewed: (the video, its frames done, its frames expected or None).
+BatchProgress = Callable[[Path, int, int | None], None]
+#: The error of each video a cancelled batch did not finish.
+CANCELLED = "Not reviewed: the review was cancelled."
+
+
+class ReviewCancelled(Exception):
+    """Raised inside a review when its batch is cancelled; `review_many` stops on it."""
 
 
 @dataclass(frozen=True)
@@ -126,14 +135,38 @@ class _Job:
     landmarker: str
 
 
-def _run(job: _Job) -> tuple[SessionSummary | None, str | None, tuple[Path, ...]]:
+#: In a pool worker: the batch's cancel flag (set by the pool's initializer).
+_WORKER_CANCEL: Any = None
+
+
+def _watch(
+    path: Path, progress: BatchProgress | None, cancel: Any
+) -> Callable[[int, int | None], None]:
+    """`review`'s per-frame progress callback: reports, and stops the review once cancelled."""
+
+    def watch(done: int, total: int | None) -> None:
+        if cancel is not None and cancel.is_set():
+            raise ReviewCancelled
+        if progress is not None:
+            progress(path, done, total)
+
+    return watch
+
+
+def _run(
+    job: _Job, progress: Callable[[int, int | None], None] | None = None
+) -> tuple[SessionSummary | None, str | None, tuple[Path, ...]]:
     """One review in a worker: the summary, or the error sentence (never an exception, so a bad
-    file cannot take the pool down with it)."""
+    file cannot take the pool down with it; a cancelled review raises `ReviewCancelled`)."""
+    if progress is None and _WORKER_CANCEL is not None:
+        progress = _watch(job.path, None, _WORKER_CANCEL)
     try:
         result = review(
             job.path, job.make_engine(), job.outputs, settings=job.settings,
-            landmarker=job.landmarker,
+            landmarker=job.landmarker, progress=progress,
         )  # fmt: skip
+    except ReviewCancelled:
+        raise
     except PosecheckError as exc:
         return None, str(exc), ()
     except MemoryError:
@@ -143,9 +176,12 @@ def _run(job: _Job) -> tuple[SessionSummary | None, str | None, tuple[Path, ...]
     return result.summary, None, tuple(result.thumbnails)
 
 
-def _quiet_worker() -> None:
-    """Pool initializer: MediaPipe's native chatter on stderr would break into the caller's
-    output; a worker reports everything through its return value (POSECHECK_DEBUG=1 keeps it)."""
+def _quiet_worker(cancel: Any = None) -> None:
+    """Pool initializer: keeps the batch's cancel flag, and quiets MediaPipe's native chatter
+    on stderr, which would break into the caller's output; a worker reports everything through
+    its return value (POSECHECK_DEBUG=1 keeps the chatter)."""
+    global _WORKER_CANCEL
+    _WORKER_CANCEL = cancel
     if os.environ.get("POSECHECK_DEBUG"):
         return
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -163,6 +199,8 @@ def review_many(
     settings: EstimatorSettings | None = None,
     landmarker: str | None = None,
     on_done: Callable[[BatchItem], None] | None = None,
+    cancel: threading.Event | None = None,
+    progress: BatchProgress | None = None,
 ) -> list[BatchItem]:
     """Review every video in `paths` with a fresh engine from `make_engine`; items in order.
 
@@ -171,6 +209,11 @@ def review_many(
     workers: reviews running at once, each in its own process (1: one after another here).
     landmarker: `review`'s mode; default "inline" in a pool of workers, else "process".
     on_done: called in this process as each video finishes (in finishing order).
+    cancel: once set, the video under review stops within a frame (its partial outputs are
+        removed), no other starts, and every video not finished gets the error `CANCELLED`;
+        videos already finished keep their results.
+    progress: called in this process after each frame with (video, frames done, frames
+        expected or None); with several workers, once per video as it finishes.
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
@@ -217,25 +260,51 @@ def review_many(
 
     if not pooled:
         for index, job in enumerate(jobs):
-            finish(index, _run(job))
+            if cancel is not None and cancel.is_set():
+                break
+            try:
+                outcome = _run(job, _watch(job.path, progress, cancel))
+            except ReviewCancelled:
+                break
+            finish(index, outcome)
     else:
         context = mp.get_context("spawn")
+        # The workers see the flag through an event of their own, set when `cancel` is.
+        stop = context.Event()
         with ProcessPoolExecutor(
-            max_workers=min(workers, len(jobs)), mp_context=context, initializer=_quiet_worker
-        ) as pool:
+            max_workers=min(workers, len(jobs)), mp_context=context, initializer=_quiet_worker,
+            initargs=(stop,),
+        ) as pool:  # fmt: skip
             futures: dict[Future[Any], int] = {
                 pool.submit(_run, job): index for index, job in enumerate(jobs)
             }
             try:
-                for future in as_completed(futures):
-                    index = futures[future]
-                    try:
-                        outcome = future.result()
-                    except BrokenProcessPool:
-                        outcome = (None, f"The review of {jobs[index].path} stopped "
-                                   "unexpectedly (its worker process died).", ())
-                    finish(index, outcome)
+                waiting = set(futures)
+                while waiting:
+                    done, waiting = wait(waiting, timeout=0.2, return_when=FIRST_COMPLETED)
+                    if cancel is not None and cancel.is_set() and not stop.is_set():
+                        stop.set()
+                        for future in waiting:
+                            future.cancel()
+                    for future in done:
+                        index = futures[future]
+                        if future.cancelled():
+                            continue
+                        try:
+                            outcome = future.result()
+                        except ReviewCancelled:
+                            continue
+                        except BrokenProcessPool:
+                            outcome = (None, f"The review of {jobs[index].path} stopped "
+                                       "unexpectedly (its worker process died).", ())
+                        finish(index, outcome)
+                        if progress is not None and outcome[0] is not None:
+                            frames = outcome[0].frames
+                            progress(jobs[index].path, frames, frames)
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
+    for index, job in enumerate(jobs):
+        if items[index] is None:  # only a cancelled batch leaves videos unfinished
+            items[index] = BatchItem(job.path, error=CANCELLED, outputs=ReviewOutputs())
     return [item for item in items if item is not None]
