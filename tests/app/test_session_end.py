@@ -84,12 +84,18 @@ def test_after_stop_the_coach_shows_what_was_done_instead_of_the_live_panel() ->
     at.run()
     assert not at.exception
     assert not _live_panel_shown(at), "no stale phase, cue or rep bar after STOP"
-    assert not at.table, "no stale checks table after STOP"
+    # The only table left is the card's one row per rep with its verdict: no stale checks.
+    (reps,) = at.table
+    rows = reps.value
+    assert list(rows.columns) == ["rep", "ended at", "verdict"]
+    assert list(rows["rep"]) == [1, 2, 3, 4, 5, 6]
+    assert set(rows["verdict"]) <= {"good form", "adjust"}
+    good = int((rows["verdict"] == "good form").sum())
     assert not any("frames/s processed" in c.value for c in at.caption)
     message = at.success[0].value
     assert message.startswith("Saved to your history: ")
     # What was done, not only the hold time.
-    assert "of Deep squat (hip mobility drill), 6 of 10 reps, " in message
+    assert f"of Deep squat (hip mobility drill), 6 of 10 reps ({good} in good form), " in message
     metrics = _metrics(at)
     assert metrics["Reps"] == ("6 of 10", "")
     assert {"Time", "Held in good form", "Best hold"} <= set(metrics)
