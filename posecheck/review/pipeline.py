@@ -11,6 +11,11 @@ With `landmarker="inline"` everything runs in the calling process on one thread 
 mode for batch workers (posecheck.review.batch), where the parallelism comes from several reviews at
 once and an extra process and two threads per review would only compete for the same cores.
 
+With `poses=` (a stored or chunk-joined landmark stream, see posecheck.review.landmark_stream)
+no landmarker runs: each frame's pose comes from the stream, and when no picture is asked for
+(no annotated video, no thumbnails) the video is not even decoded. `keep_landmarks=True` hands
+back the stream a review saw, for the landmark cache.
+
 Outputs are written under temporary names and renamed when the review succeeds, so a review that
 fails halfway never leaves half a CSV or video in place of an earlier complete one.
 """
@@ -27,7 +32,7 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 import cv2
 import numpy as np
@@ -38,10 +43,11 @@ from posecheck.estimator import Estimator, RunningMode, quiet_native_logs
 from posecheck.outputs import partial
 from posecheck.pose import Pose
 from posecheck.review.engines import ReviewEngine
+from posecheck.review.landmark_stream import LandmarkStream, StreamBuilder
 from posecheck.review.parallel import ProcessEstimator
 from posecheck.session import Fault, ReviewFacts, SessionSummary, VideoSource
 from posecheck.settings import EstimatorSettings
-from posecheck.video import VideoFrame, VideoInfo, VideoReader, VideoWriter, read_frames
+from posecheck.video import VideoFrame, VideoInfo, VideoReader, VideoWriter, probe, read_frames
 
 Image = NDArray[np.uint8]
 
@@ -135,6 +141,45 @@ class _InlineWriter:
             self.error = self.error or exc
 
 
+class PoseSource(Protocol):
+    """Poses known beforehand (a stored or chunk-joined stream), given to `review` in place of
+    the landmarker. Either call may wait until the poses it needs are known."""
+
+    warning: str | None
+
+    def pose_at(self, t_ms: int) -> Pose | None:
+        """The pose of the frame at `t_ms`; `InputError` when there is no such frame."""
+        ...
+
+    def poses(self) -> Iterator[tuple[int, Pose | None]]:
+        """(t_ms, pose) for every frame, in order."""
+        ...
+
+
+class _SourceEstimator:
+    """A `PoseSource` behind `ProcessEstimator`'s pipelined interface."""
+
+    def __init__(self, source: PoseSource) -> None:
+        self._source = source
+        self._poses: deque[Pose | None] = deque()
+
+    def submit(self, frame: Image, t_ms: int) -> None:
+        self._poses.append(self._source.pose_at(t_ms))
+
+    @property
+    def waiting(self) -> int:
+        return len(self._poses)
+
+    def result(self) -> Pose | None:
+        return self._poses.popleft()
+
+    def __enter__(self) -> _SourceEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
 class _InlineEstimator:
     """A VIDEO-mode estimator in this process behind `ProcessEstimator`'s pipelined interface."""
 
@@ -199,6 +244,8 @@ class ReviewResult:
     summary: SessionSummary
     outputs: ReviewOutputs
     thumbnails: tuple[Path, ...]
+    #: The landmark stream the review saw (with `keep_landmarks=True`), for the cache.
+    landmarks: LandmarkStream | None = None
 
     @property
     def warning(self) -> str | None:
@@ -262,22 +309,29 @@ def review(
     observe: Observer | None = None,
     max_side: int = MAX_SIDE,
     landmarker: str = "process",
+    poses: PoseSource | None = None,
+    keep_landmarks: bool = False,
 ) -> ReviewResult:
     """Run `engine` over every frame of the video at `path` and write the requested outputs.
 
     A file cut short is analysed as far as it decodes, and the summary carries a warning; a
     file that is not a video raises `InputError` before anything is written. `progress` is
     called after each frame with (frames done, frames expected or None), `observe` with each
-    frame's time and engine result. `landmarker`: see `LANDMARKER_MODES`.
+    frame's time and engine result. `landmarker`: see `LANDMARKER_MODES`. `poses`: take each
+    frame's pose from there instead of running the landmarker (see `PoseSource`).
+    `keep_landmarks`: return the landmark stream in `ReviewResult.landmarks`.
     """
     if landmarker not in LANDMARKER_MODES:
         raise ValueError(f"landmarker must be one of {LANDMARKER_MODES}, got {landmarker!r}")
     started = time.perf_counter()
     threads_before = _thread_ids()
-    reader = read_frames(path, max_side=max_side)
-    info = reader.info
+    # With poses known and no picture asked for, the frames themselves are not needed.
+    pictures = poses is None or outputs.video is not None or outputs.thumbnails is not None
+    reader: VideoReader | None = read_frames(path, max_side=max_side) if pictures else None
+    info = reader.info if reader is not None else probe(path)
     total = info.frame_count
     inline = landmarker == "inline"
+    kept = StreamBuilder() if keep_landmarks else None
     writer: _Writer | _InlineWriter | None = None
     csv_file: TextIO | None = None
     worst: dict[str, _Worst] = {}
@@ -305,61 +359,80 @@ def review(
             )
             csv_writer.writeheader()
 
-        def handle(frame: VideoFrame, pose: Pose | None) -> None:
+        def handle(frame: VideoFrame | None, t_ms: int, pose: Pose | None) -> None:
             nonlocal frames, persons, crowded
             persons += pose is not None
             crowded += pose is not None and pose.others_present
-            result = engine.update(pose, frame.t_ms / 1000)
+            if kept is not None:
+                size = None if frame is None else (frame.image.shape[1], frame.image.shape[0])
+                kept.add(t_ms, pose, size)
+            result = engine.update(pose, t_ms / 1000)
             if observe is not None:
-                observe(frame.t_ms / 1000, result)
+                observe(t_ms / 1000, result)
             if csv_writer is not None:
                 csv_writer.writerow(engine.row(result))
             faults = engine.faults(result)
             annotated: Image | None = None
-            if writer is not None or faults:
+            if frame is not None and (writer is not None or faults):
                 annotated = engine.annotate(frame.image, result)
             for fault, severity in faults.items():
                 if fault not in worst or severity > worst[fault].severity:
-                    assert annotated is not None
-                    ok, jpeg = cv2.imencode(".jpg", annotated, [cv2.IMWRITE_JPEG_QUALITY, 85])
-                    if ok:
-                        worst[fault] = _Worst(severity, frame.t_ms / 1000, jpeg.tobytes())
+                    jpeg = b""
+                    if annotated is not None and outputs.thumbnails is not None:
+                        ok, encoded = cv2.imencode(
+                            ".jpg", annotated, [cv2.IMWRITE_JPEG_QUALITY, 85]
+                        )
+                        jpeg = encoded.tobytes() if ok else b""
+                    worst[fault] = _Worst(severity, t_ms / 1000, jpeg)
             if writer is not None:
                 assert annotated is not None
-                writer.put(annotated, frame.t_ms)
+                writer.put(annotated, t_ms)
             frames += 1
             if progress is not None:
                 progress(frames, total)
 
-        estimator: ProcessEstimator | _InlineEstimator
-        if inline:
-            estimator, depth, decoded = _InlineEstimator(settings), 1, iter(reader)
+        if reader is None:
+            # Judged from the poses alone: nothing to decode, draw or encode.
+            assert poses is not None
+            for t_ms, pose in poses.poses():
+                handle(None, t_ms, pose)
         else:
-            # The landmarker process inherits stderr as it is while it starts: quiet, so
-            # MediaPipe's native chatter does not break into the progress bar.
-            with quiet_native_logs():
-                estimator = ProcessEstimator(
-                    _analysed_bytes(info, max_side), settings, depth=PIPELINE_DEPTH
-                )
-            # ProcessEstimator moves only this thread off the landmarker's core; the threads
-            # this review already started (FFmpeg's decoder threads, the encoder thread) follow.
-            _share_affinity(_thread_ids() - threads_before)
-            depth, decoded = PIPELINE_DEPTH, _prefetch(reader)
-        with estimator:
-            in_flight: deque[VideoFrame] = deque()
-            for frame in decoded:
-                try:
-                    estimator.submit(frame.image, frame.t_ms)
-                except ValueError:
-                    raise InputError(
-                        f"{path} changes picture size partway through, which posecheck cannot "
-                        "review; re-encode it at one size (for example with ffmpeg)."
-                    ) from None
-                in_flight.append(frame)
-                if estimator.waiting >= depth:
-                    handle(in_flight.popleft(), estimator.result())
-            while in_flight:
-                handle(in_flight.popleft(), estimator.result())
+            estimator: ProcessEstimator | _InlineEstimator | _SourceEstimator
+            if poses is not None:
+                # The poses may wait for chunks still being computed elsewhere: decode ahead
+                # on a thread meanwhile.
+                estimator, depth, decoded = _SourceEstimator(poses), 1, _prefetch(reader)
+            elif inline:
+                estimator, depth, decoded = _InlineEstimator(settings), 1, iter(reader)
+            else:
+                # The landmarker process inherits stderr as it is while it starts: quiet, so
+                # MediaPipe's native chatter does not break into the progress bar.
+                with quiet_native_logs():
+                    estimator = ProcessEstimator(
+                        _analysed_bytes(info, max_side), settings, depth=PIPELINE_DEPTH
+                    )
+                # ProcessEstimator moves only this thread off the landmarker's core; the
+                # threads this review already started (FFmpeg's decoder threads, the encoder
+                # thread) follow.
+                _share_affinity(_thread_ids() - threads_before)
+                depth, decoded = PIPELINE_DEPTH, _prefetch(reader)
+            with estimator:
+                in_flight: deque[VideoFrame] = deque()
+                for frame in decoded:
+                    try:
+                        estimator.submit(frame.image, frame.t_ms)
+                    except ValueError:
+                        raise InputError(
+                            f"{path} changes picture size partway through, which posecheck "
+                            "cannot review; re-encode it at one size (for example with ffmpeg)."
+                        ) from None
+                    in_flight.append(frame)
+                    if estimator.waiting >= depth:
+                        oldest = in_flight.popleft()
+                        handle(oldest, oldest.t_ms, estimator.result())
+                while in_flight:
+                    oldest = in_flight.popleft()
+                    handle(oldest, oldest.t_ms, estimator.result())
         done = True
     except ValueError as exc:
         if writer is not None and exc is writer.error:
@@ -372,7 +445,8 @@ def review(
             writer.finish()
         if csv_file is not None:
             csv_file.close()
-        reader.close()
+        if reader is not None:
+            reader.close()
         if not done or (writer is not None and writer.error is not None):
             for leftover in partials:
                 with contextlib.suppress(OSError):
@@ -391,7 +465,11 @@ def review(
 
     elapsed = time.perf_counter() - started
     thumbs = _write_thumbnails(outputs.thumbnails, worst)
-    warnings = [reader.warning] if reader.warning else []
+    # A stored stream remembers what its own pass found wrong with the file.
+    file_warning = poses.warning if poses is not None else None
+    if reader is not None and reader.warning:
+        file_warning = reader.warning
+    warnings = [file_warning] if file_warning else []
     if persons == 0:
         warnings.append("Nobody was found in this video: check that one person is in view.")
     elif crowded > MULTI_PERSON_SHARE * persons:
@@ -410,7 +488,10 @@ def review(
         ),
         warnings=tuple(warnings),
     )
-    return ReviewResult(engine.summary().reviewed(facts), outputs, thumbs)
+    landmarks = None
+    if kept is not None:
+        landmarks = kept.build(file_warning)
+    return ReviewResult(engine.summary().reviewed(facts), outputs, thumbs, landmarks)
 
 
 def _write_thumbnails(folder: Path | None, worst: dict[str, _Worst]) -> tuple[Path, ...]:
@@ -420,6 +501,8 @@ def _write_thumbnails(folder: Path | None, worst: dict[str, _Worst]) -> tuple[Pa
         folder.mkdir(parents=True, exist_ok=True)
         written = []
         for name, w in worst.items():
+            if not w.jpeg:
+                continue
             path = folder / f"{name.replace(' ', '-')}.jpg"
             path.write_bytes(w.jpeg)
             written.append(path)
