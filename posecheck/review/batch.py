@@ -1,6 +1,6 @@
-"""Many recordings reviewed at once (a coach or clinic going through a folder of clients):
-one review per video in parallel worker processes, one summary each, one bad file never
-stopping the others.
+"""Many recordings reviewed at once (a coach or clinic going through a week of clients): one
+review per video, on a Dask cluster when more than one runs at a time, one summary each, one
+bad file never stopping the others.
 
     videos = collect_videos(["clients/", "extra.mov"])
     items = review_many(videos, partial(StretchReview, get_stretch("bridge")), workers=2,
@@ -8,39 +8,59 @@ stopping the others.
     for item in items:                      # in the order given
         print(item.path, item.error or item.summary.good_form_s)
 
-With one worker the videos are reviewed one after another, each with the landmarker in its own
-process beside decoding and encoding threads (`review`'s fastest mode for one video). With
-several workers each worker reviews one video at a time entirely on its own thread
-(`landmarker="inline"`): the workers already keep every core busy, and a second process per
-worker would pin every landmarker to the same core (see docs/PERFORMANCE.md for the numbers).
+With one worker (and no scheduler) the videos are reviewed here one after another, each with
+the landmarker in its own process beside decoding and encoding threads (`review`'s fastest mode
+for one video). With more, a local Dask cluster of that many single-threaded worker processes
+is started for the batch (or the work goes to a running cluster: `scheduler=`), and each
+worker reviews one video at a time entirely on its own thread. Whatever runs where, the client
+writes every output (summaries, CSVs, annotated videos, thumbnails), so results are the same
+wherever they were computed; a worker lost mid-batch has its videos reviewed again elsewhere.
+
+With a landmark `cache`, a video reviewed before (same bytes, same model) is judged here from
+its stored landmarks without running the model, and every new stream is stored.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
+import contextlib
 import os
+import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from posecheck.errors import InputError, PosecheckError
-from posecheck.outputs import write_json
+from posecheck.outputs import partial, write_json
+from posecheck.review.cache import CacheKey, LandmarkCache
 from posecheck.review.engines import ReviewEngine
-from posecheck.review.pipeline import ReviewOutputs, review
+from posecheck.review.landmark_stream import LandmarkStream
+from posecheck.review.pipeline import MAX_SIDE, ReviewOutputs, ReviewResult, review
+from posecheck.review.tasks import ReviewCancelled, TaskOutcome
 from posecheck.session import SessionSummary
 from posecheck.settings import EstimatorSettings
 from posecheck.video import VIDEO_TYPES
 
+__all__ = [
+    "CANCELLED", "BatchItem", "BatchProgress", "EngineFactory", "ReviewCancelled",
+    "collect_videos", "output_stems", "review_many",
+]  # fmt: skip
+
 #: Builds a fresh engine for each video; must pickle (a class, or functools.partial of one).
 EngineFactory = Callable[[], ReviewEngine]
+#: Called as frames are reviewed: (the video, its frames done, its frames expected or None).
+BatchProgress = Callable[[Path, int, int | None], None]
+#: The error of each video a cancelled batch did not finish.
+CANCELLED = "Not reviewed: the review was cancelled."
+#: Videos sent as bytes (`send_files`) that may wait on the cluster at once, per worker: each
+#: sits in a worker's memory until its review is done.
+SENT_PER_WORKER = 2
 
 
 @dataclass(frozen=True)
 class BatchItem:
-    """The outcome for one video: a summary, or the one-sentence error that stopped it."""
+    """The outcome for one video: a summary, or the one-sentence error that stopped it.
+    `from_cache`: judged from stored landmarks, without running the model."""
 
     path: Path
     summary: SessionSummary | None = None
@@ -48,6 +68,7 @@ class BatchItem:
     outputs: ReviewOutputs = field(default_factory=ReviewOutputs)
     json_path: Path | None = None
     thumbnails: tuple[Path, ...] = ()
+    from_cache: bool = False
 
     @property
     def ok(self) -> bool:
@@ -70,6 +91,7 @@ class BatchItem:
         }  # fmt: skip
         data["outputs"] = written
         data["thumbnails"] = [str(p) for p in self.thumbnails]
+        data["from_cache"] = self.from_cache
         return data
 
 
@@ -117,40 +139,196 @@ def output_stems(paths: Sequence[Path]) -> list[str]:
 
 
 @dataclass(frozen=True)
-class _Job:
+class Job:
+    """One video of a batch and where its outputs go (`json`: its summary, if anywhere)."""
+
     path: Path
-    stem: str
-    make_engine: EngineFactory
-    outputs: ReviewOutputs
-    settings: EstimatorSettings | None
-    landmarker: str
+    outputs: ReviewOutputs = field(default_factory=ReviewOutputs)
+    json: Path | None = None
 
 
-def _run(job: _Job) -> tuple[SessionSummary | None, str | None, tuple[Path, ...]]:
-    """One review in a worker: the summary, or the error sentence (never an exception, so a bad
-    file cannot take the pool down with it)."""
+@dataclass
+class _Outcome:
+    summary: SessionSummary | None = None
+    error: str | None = None
+    thumbnails: tuple[Path, ...] = ()
+    landmarks: LandmarkStream | None = None
+    from_cache: bool = False
+
+
+def _watch(
+    path: Path, progress: BatchProgress | None, cancel: threading.Event | None
+) -> Callable[[int, int | None], None]:
+    """`review`'s per-frame progress callback: reports, and stops the review once cancelled."""
+
+    def watch(done: int, total: int | None) -> None:
+        if cancel is not None and cancel.is_set():
+            raise ReviewCancelled
+        if progress is not None:
+            progress(path, done, total)
+
+    return watch
+
+
+def _review_here(
+    job: Job, make_engine: EngineFactory, *, settings: EstimatorSettings | None,
+    landmarker: str, stored: LandmarkStream | None, keep: bool,
+    watch: Callable[[int, int | None], None],
+) -> _Outcome:  # fmt: skip
+    """One review in this process: the summary, or the error sentence (a cancelled review
+    raises `ReviewCancelled`)."""
     try:
         result = review(
-            job.path, job.make_engine(), job.outputs, settings=job.settings,
-            landmarker=job.landmarker,
+            job.path, make_engine(), job.outputs, settings=settings, landmarker=landmarker,
+            progress=watch, poses=stored, keep_landmarks=keep and stored is None,
         )  # fmt: skip
+    except ReviewCancelled:
+        raise
     except PosecheckError as exc:
-        return None, str(exc), ()
+        return _Outcome(error=str(exc))
     except MemoryError:
-        return None, f"{job.path} needed more memory than this computer has.", ()
+        return _Outcome(error=f"{job.path} needed more memory than this computer has.")
     except Exception as exc:  # a bug: report it in the table, keep the other reviews going
-        return None, f"posecheck failed on {job.path} ({type(exc).__name__}: {exc}).", ()
-    return result.summary, None, tuple(result.thumbnails)
+        return _Outcome(error=f"posecheck failed on {job.path} ({type(exc).__name__}: {exc}).")
+    return _Outcome(result.summary, None, result.thumbnails, result.landmarks, stored is not None)
 
 
-def _quiet_worker() -> None:
-    """Pool initializer: MediaPipe's native chatter on stderr would break into the caller's
-    output; a worker reports everything through its return value (POSECHECK_DEBUG=1 keeps it)."""
-    if os.environ.get("POSECHECK_DEBUG"):
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
+def run_jobs(
+    jobs: Sequence[Job],
+    make_engine: EngineFactory,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    send_files: bool = False,
+    settings: EstimatorSettings | None = None,
+    landmarker: str | None = None,
+    cache: LandmarkCache | None = None,
+    max_side: int = MAX_SIDE,
+    on_done: Callable[[int, BatchItem], None] | None = None,
+    cancel: threading.Event | None = None,
+    progress: BatchProgress | None = None,
+) -> list[BatchItem]:
+    """Review each job's video with a fresh engine; items in the order of `jobs`.
+
+    Here, one after another, with one worker and no scheduler; else on a Dask cluster (a local
+    one of `workers` processes, or the one at `scheduler`), each video one task. `on_done` is
+    called here with (index, item) as each finishes, in finishing order. See `review_many`."""
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    settings = settings or EstimatorSettings()
+    items: list[BatchItem | None] = [None] * len(jobs)
+    keys: dict[int, CacheKey] = {}
+    stored: dict[int, LandmarkStream] = {}
+
+    def finish(index: int, outcome: _Outcome) -> None:
+        job = jobs[index]
+        error, json_path = outcome.error, None
+        if outcome.summary is not None and job.json is not None:
+            try:
+                write_json(job.json, outcome.summary.to_json())
+                json_path = job.json
+            except OSError as exc:
+                error = f"Cannot write {job.json} ({exc.strerror or exc})."
+        if outcome.landmarks is not None and cache is not None and index in keys:
+            cache.put(keys[index], outcome.landmarks, job.path)
+        outputs = job.outputs if error is None else ReviewOutputs()
+        item = BatchItem(job.path, outcome.summary, error, outputs, json_path,
+                         outcome.thumbnails, outcome.from_cache)  # fmt: skip
+        items[index] = item
+        if on_done is not None:
+            on_done(index, item)
+
+    # Stored landmarks first: a video reviewed before is judged here without the model.
+    if cache is not None:
+        for index, job in enumerate(jobs):
+            if cancel is not None and cancel.is_set():
+                break
+            try:
+                keys[index] = cache.key(job.path, settings, max_side)
+            except PosecheckError:
+                continue  # unreadable: the review says why
+            hit = cache.get(keys[index])
+            if hit is not None:
+                stored[index] = hit
+
+    def here(index: int, mode: str) -> None:
+        job = jobs[index]
+        watch = _watch(job.path, progress, cancel)
+        finish(index, _review_here(job, make_engine, settings=settings, landmarker=mode,
+                                   stored=stored.get(index), keep=cache is not None,
+                                   watch=watch))  # fmt: skip
+
+    remote = scheduler is not None or workers > 1
+    misses = [i for i in range(len(jobs)) if i not in stored]
+    try:
+        if not remote or not misses:
+            for index in range(len(jobs)):
+                if cancel is not None and cancel.is_set():
+                    break
+                here(index, landmarker or "process")
+        else:
+            from posecheck.review.scale import run_on_cluster
+
+            def judge_stored() -> None:
+                # Runs while the cluster works on the others.
+                for index in sorted(stored):
+                    if cancel is not None and cancel.is_set():
+                        return
+                    here(index, "inline")
+
+            run_on_cluster(
+                [(i, jobs[i]) for i in misses], make_engine, workers=workers,
+                scheduler=scheduler, send_files=send_files, settings=settings,
+                finish=lambda i, o: finish(i, _from_task(jobs[i], o)), meanwhile=judge_stored,
+                cancel=cancel, progress=progress, max_side=max_side,
+            )  # fmt: skip
+    except ReviewCancelled:
+        pass
+    for index, job in enumerate(jobs):
+        if items[index] is None:  # only a cancelled batch leaves videos unfinished
+            items[index] = BatchItem(job.path, error=CANCELLED, outputs=ReviewOutputs())
+    return [item for item in items if item is not None]
+
+
+def _write_whole(target: Path, data: bytes) -> None:
+    """Write `data` to `target` under a temporary name, then rename (never half a file)."""
+    temporary = partial(target)
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise InputError(f"Cannot write {target} ({exc.strerror or exc}).") from None
+
+
+def _from_task(job: Job, outcome: TaskOutcome) -> _Outcome:
+    """A task's outcome with its files written where this job wants them (by the client)."""
+    if outcome.error is not None or outcome.summary is None:
+        return _Outcome(error=outcome.error or f"The review of {job.path} returned nothing.")
+    summary = outcome.summary
+    if summary.review is not None:  # name the file as the user did, not as the worker saw it
+        facts = summary.review
+        summary = summary.reviewed(replace(facts, video=replace(facts.video, path=str(job.path))))
+    try:
+        for target, data in ((job.outputs.csv, outcome.csv), (job.outputs.video, outcome.video)):
+            if target is not None and data is not None:
+                _write_whole(target, data)
+        thumbnails: list[Path] = []
+        folder = job.outputs.thumbnails
+        if folder is not None and outcome.thumbnails:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                for name, data in sorted(outcome.thumbnails.items()):
+                    (folder / name).write_bytes(data)
+                    thumbnails.append(folder / name)
+            except OSError as exc:
+                raise InputError(
+                    f"Cannot write the thumbnails to {folder} ({exc.strerror or exc})."
+                ) from None
+    except InputError as exc:
+        return _Outcome(error=str(exc))
+    return _Outcome(summary, None, tuple(thumbnails), outcome.landmarks)
 
 
 def review_many(
@@ -163,14 +341,28 @@ def review_many(
     settings: EstimatorSettings | None = None,
     landmarker: str | None = None,
     on_done: Callable[[BatchItem], None] | None = None,
+    cancel: threading.Event | None = None,
+    progress: BatchProgress | None = None,
+    scheduler: str | None = None,
+    send_files: bool = False,
+    cache: LandmarkCache | None = None,
 ) -> list[BatchItem]:
     """Review every video in `paths` with a fresh engine from `make_engine`; items in order.
 
     out_dir: where STEM.json (the summary) and STEM.csv (per frame) go for each video, and with
         `videos` also STEM.mp4 (annotated) and STEM_thumbnails/. None writes nothing.
-    workers: reviews running at once, each in its own process (1: one after another here).
-    landmarker: `review`'s mode; default "inline" in a pool of workers, else "process".
+    workers: reviews running at once (1: one after another here; more: a local Dask cluster of
+        that many worker processes).
+    scheduler: a running Dask cluster's scheduler ("tcp://host:8786") to send the work to.
+    send_files: send each video's bytes to the cluster (for workers that cannot see its path).
+    landmarker: `review`'s mode when reviewing here (default "process").
+    cache: judge videos reviewed before from their stored landmarks; store every new stream.
     on_done: called in this process as each video finishes (in finishing order).
+    cancel: once set, the videos under review stop within a frame here (within half a second on
+        a cluster), their partial outputs removed, no other starts, and every video not
+        finished gets the error `CANCELLED`; videos already finished keep their results.
+    progress: called in this process with (video, frames done, frames expected or None): after
+        each frame here, about twice a second per video on a cluster.
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
@@ -181,59 +373,25 @@ def review_many(
             raise InputError(
                 f"Cannot create the output folder {out_dir} ({exc.strerror or exc})."
             ) from None
-    pooled = workers > 1 and len(paths) > 1
-    mode = landmarker or ("inline" if pooled else "process")
     jobs = []
     for path, stem in zip(paths, output_stems(paths), strict=True):
-        outputs = ReviewOutputs()
-        if out_dir is not None:
-            outputs = ReviewOutputs(
-                csv=out_dir / f"{stem}.csv",
-                video=out_dir / f"{stem}.mp4" if videos else None,
-                thumbnails=out_dir / f"{stem}_thumbnails" if videos else None,
-            )
-        jobs.append(_Job(path, stem, make_engine, outputs, settings, mode))
+        if out_dir is None:
+            jobs.append(Job(path))
+            continue
+        jobs.append(Job(path, ReviewOutputs(
+            csv=out_dir / f"{stem}.csv",
+            video=out_dir / f"{stem}.mp4" if videos else None,
+            thumbnails=out_dir / f"{stem}_thumbnails" if videos else None,
+        ), out_dir / f"{stem}.json"))  # fmt: skip
+    return run_jobs(
+        jobs, make_engine, workers=workers, scheduler=scheduler, send_files=send_files,
+        settings=settings, landmarker=landmarker, cache=cache, cancel=cancel, progress=progress,
+        on_done=None if on_done is None else (lambda _index, item: on_done(item)),
+    )  # fmt: skip
 
-    items: list[BatchItem | None] = [None] * len(jobs)
 
-    def finish(index: int, outcome: tuple[SessionSummary | None, str | None, tuple[Path, ...]]
-               ) -> None:
-        summary, error, thumbs = outcome
-        job = jobs[index]
-        json_path = None
-        if summary is not None and out_dir is not None:
-            json_path = out_dir / f"{job.stem}.json"
-            try:
-                write_json(json_path, summary.to_json())
-            except OSError as exc:
-                json_path = None
-                error = f"Cannot write {out_dir} ({exc.strerror or exc})."
-        item = BatchItem(job.path, summary, error, job.outputs, json_path, thumbs)
-        items[index] = item
-        if on_done is not None:
-            on_done(item)
-
-    if not pooled:
-        for index, job in enumerate(jobs):
-            finish(index, _run(job))
-    else:
-        context = mp.get_context("spawn")
-        with ProcessPoolExecutor(
-            max_workers=min(workers, len(jobs)), mp_context=context, initializer=_quiet_worker
-        ) as pool:
-            futures: dict[Future[Any], int] = {
-                pool.submit(_run, job): index for index, job in enumerate(jobs)
-            }
-            try:
-                for future in as_completed(futures):
-                    index = futures[future]
-                    try:
-                        outcome = future.result()
-                    except BrokenProcessPool:
-                        outcome = (None, f"The review of {jobs[index].path} stopped "
-                                   "unexpectedly (its worker process died).", ())
-                    finish(index, outcome)
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-    return [item for item in items if item is not None]
+def as_result(item: BatchItem) -> ReviewResult:
+    """A single video's batch item as `review` would have returned it (raises its error)."""
+    if item.summary is None:
+        raise InputError(item.error or f"The review of {item.path} returned nothing.")
+    return ReviewResult(item.summary, item.outputs, item.thumbnails)

@@ -145,7 +145,10 @@ class PoseSource(Protocol):
     """Poses known beforehand (a stored or chunk-joined stream), given to `review` in place of
     the landmarker. Either call may wait until the poses it needs are known."""
 
-    warning: str | None
+    @property
+    def warning(self) -> str | None:
+        """What the pass that found the poses found wrong with the file (None: nothing)."""
+        ...
 
     def pose_at(self, t_ms: int) -> Pose | None:
         """The pose of the frame at `t_ms`; `InputError` when there is no such frame."""
