@@ -207,12 +207,15 @@ def run_jobs(
     on_done: Callable[[int, BatchItem], None] | None = None,
     cancel: threading.Event | None = None,
     progress: BatchProgress | None = None,
+    chunk_single: bool = True,
 ) -> list[BatchItem]:
     """Review each job's video with a fresh engine; items in the order of `jobs`.
 
     Here, one after another, with one worker and no scheduler; else on a Dask cluster (a local
-    one of `workers` processes, or the one at `scheduler`), each video one task. `on_done` is
-    called here with (index, item) as each finishes, in finishing order. See `review_many`."""
+    one of `workers` processes, or the one at `scheduler`), each video one task, except that a
+    batch of one long video is reviewed in chunks on every worker (`chunk_single`). `on_done`
+    is called here with (index, item) as each finishes, in finishing order. See
+    `review_many`."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     settings = settings or EstimatorSettings()
@@ -261,7 +264,11 @@ def run_jobs(
     remote = scheduler is not None or workers > 1
     misses = [i for i in range(len(jobs)) if i not in stored]
     try:
-        if not remote or not misses:
+        if remote and chunk_single and len(jobs) == 1 and misses:
+            finish(0, _review_alone(jobs[0], make_engine, workers=workers, scheduler=scheduler,
+                                    send_files=send_files, settings=settings, cache=cache,
+                                    max_side=max_side, progress=progress))  # fmt: skip
+        elif not remote or not misses:
             for index in range(len(jobs)):
                 if cancel is not None and cancel.is_set():
                     break
@@ -288,6 +295,31 @@ def run_jobs(
         if items[index] is None:  # only a cancelled batch leaves videos unfinished
             items[index] = BatchItem(job.path, error=CANCELLED, outputs=ReviewOutputs())
     return [item for item in items if item is not None]
+
+
+def _review_alone(
+    job: Job, make_engine: EngineFactory, *, workers: int, scheduler: str | None,
+    send_files: bool, settings: EstimatorSettings, cache: LandmarkCache | None, max_side: int,
+    progress: BatchProgress | None,
+) -> _Outcome:  # fmt: skip
+    """A batch of one video on a cluster: in chunks when it is long (see scale.review_video);
+    the cache is read and written there."""
+    from posecheck.review.scale import review_video
+
+    def report(done: int, total: int | None) -> None:
+        if progress is not None:
+            progress(job.path, done, total)
+
+    try:
+        reviewed = review_video(
+            job.path, make_engine, job.outputs, settings=settings, progress=report,
+            workers=workers, scheduler=scheduler, send_files=send_files, cache=cache,
+            max_side=max_side,
+        )  # fmt: skip
+    except PosecheckError as exc:
+        return _Outcome(error=str(exc))
+    result = reviewed.result
+    return _Outcome(result.summary, None, result.thumbnails, None, reviewed.route == "cache")
 
 
 def _write_whole(target: Path, data: bytes) -> None:

@@ -286,7 +286,7 @@ def review_video(
         # run_jobs stores the task's landmark stream in the cache itself.
         items = run_jobs([Job(path, outputs)], make_engine, workers=workers, scheduler=scheduler,
                          send_files=send_files, settings=settings, progress=one, cache=cache,
-                         max_side=max_side)  # fmt: skip
+                         max_side=max_side, chunk_single=False)  # fmt: skip
         return VideoReview(as_result(items[0]), "task")
     else:
         result = review(path, make_engine(), outputs, settings=settings, progress=progress,
