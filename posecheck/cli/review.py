@@ -464,7 +464,7 @@ def _print_table(items: Sequence[BatchItem], *, posture: bool) -> None:
         widths = [6, 8] + [11 if len(h) > 6 else 7 for h in head]
         note = f"error: {item.error}" if item.error else (item.warning or "")
         if item.from_cache and not item.error:
-            note = f"stored landmarks. {note}".strip()
+            note = f"(stored landmarks) {note}".strip()
         print(f"{name:<{width}}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cells, widths,
                                                                           strict=True))
               + f"  {note}".rstrip())

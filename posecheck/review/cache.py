@@ -13,8 +13,10 @@ wrong hit. Each entry also carries its own key, compared on every read, so an en
 renamed under another key is refused.
 
 Hashing costs about what reading the file costs (0.1 s of CPU per 100 MB here); `FileHashes`
-remembers a file's hash by (path, size, mtime, inode) so a second review of an unchanged file
-does not read it twice. The content hash is always the key: the memo only saves re-reading.
+remembers a file's hash by (path, size, mtime, ctime, inode) so a second review of an unchanged
+file does not read it twice. The inode's change time moves with every write and every change of
+the other times and cannot be set back, so a file edited in place with its old mtime put back
+is still read again. The content hash is always the key: the memo only saves re-reading.
 
 Entries are single .npz files named by the key, written under a temporary name and renamed;
 the least recently used go first when the total passes the cap (`POSECHECK_CACHE_MB`, default
@@ -55,8 +57,8 @@ def _partial(path: Path) -> Path:
 
 
 class FileHashes:
-    """sha256 of files, remembered by (resolved path, size, mtime_ns, inode) in a small JSON
-    file, so an unchanged file is read once. Any change of the four means reading it again."""
+    """sha256 of files, remembered by (resolved path, size, mtime, ctime, device, inode) in a
+    small JSON file, so an unchanged file is read once. Any change means reading it again."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -71,7 +73,7 @@ class FileHashes:
         except OSError as exc:
             raise InputError(f"{file} cannot be read ({exc.strerror or exc}).") from None
         name = str(file.resolve())
-        stamp = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+        stamp = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_dev, stat.st_ino]
         known = self._known.get(name)
         if isinstance(known, list) and len(known) == 2 and known[0] == stamp:
             return str(known[1])
