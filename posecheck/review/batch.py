@@ -96,9 +96,10 @@ class BatchItem:
 
 
 def collect_videos(inputs: Iterable[str | Path]) -> list[Path]:
-    """The videos named by `inputs`: files as given (a bad one is reported when reviewed), and
-    the video files inside folders (sorted, subfolders included). Raises `InputError` for a
-    missing path or a folder with no videos in it."""
+    """The videos named by `inputs`: files as given, and the video files inside folders
+    (sorted, subfolders included). Raises `InputError` for a folder with no videos in it. A
+    file that is not here is kept: it gets its own error when reviewed while the others go on
+    (and a cluster's workers may see a path this computer does not)."""
     videos: list[Path] = []
     suffixes = {f".{t}" for t in VIDEO_TYPES}
     for given in inputs:
@@ -113,10 +114,8 @@ def collect_videos(inputs: Iterable[str | Path]) -> list[Path]:
                     f"The folder {path} holds no videos ({', '.join(VIDEO_TYPES)} files)."
                 )
             videos.extend(found)
-        elif path.exists():
-            videos.append(path)
         else:
-            raise InputError(f"{path} does not exist.")
+            videos.append(path)
     # The same file named twice (a folder and a file in it) is reviewed once.
     unique: dict[Path, Path] = {}
     for video in videos:

@@ -63,6 +63,7 @@ class FileHashes:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._known: dict[str, Any] = {}
+        self._changed = False
         if path is not None:
             with contextlib.suppress(OSError, ValueError):
                 self._known = json.loads(path.read_text())
@@ -82,13 +83,19 @@ class FileHashes:
         except OSError as exc:
             raise InputError(f"{file} cannot be read ({exc.strerror or exc}).") from None
         self._known[name] = [stamp, digest]
-        if self.path is not None:
-            with contextlib.suppress(OSError):
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                partial = _partial(self.path)
-                partial.write_text(json.dumps(self._known))
-                partial.replace(self.path)
+        self._changed = True
         return digest
+
+    def save(self) -> None:
+        """Keep what was learnt for the next run (nothing is written when nothing is new)."""
+        if self.path is None or not getattr(self, "_changed", False):
+            return
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial = _partial(self.path)
+            partial.write_text(json.dumps(self._known))
+            partial.replace(self.path)
+            self._changed = False
 
 
 def _mediapipe_version() -> str:
@@ -189,6 +196,7 @@ class LandmarkCache:
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # "recently used", for the cap
+        self.hashes.save()
         return stream
 
     def put(self, key: CacheKey, stream: LandmarkStream, source: Path) -> Path | None:
@@ -210,6 +218,7 @@ class LandmarkCache:
             with contextlib.suppress(OSError):
                 partial.unlink()
             return None
+        self.hashes.save()
         self.trim()
         return path
 

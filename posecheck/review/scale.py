@@ -147,7 +147,7 @@ def run_on_cluster(
             future = client.submit(
                 review_task, source, make_engine, key, settings, sha, outputs.csv is not None,
                 outputs.video is not None, outputs.thumbnails is not None, max_side, flag.name,
-                key=key, pure=False,
+                job.path.exists(), key=key, pure=False,
             )  # fmt: skip
             running[future] = (index, job.path)
             done_futures.add(future)
@@ -257,18 +257,20 @@ def review_video(
         raise ValueError(f"workers must be at least 1, got {workers}")
     settings = settings or EstimatorSettings()
     outputs = outputs or ReviewOutputs()
-    key = cache.key(path, settings, max_side) if cache is not None else None
+    remote = scheduler is not None
+    # A file that is not a video is said in its own words before anything is hashed or stored
+    # (on a cluster the workers may see a path this computer does not: they say it there).
+    info = probe(path) if not remote or path.exists() else None
+    key = cache.key(path, settings, max_side) if cache is not None and info else None
     if cache is not None and key is not None:
         stored = cache.get(key)
         if stored is not None:
             result = review(path, make_engine(), outputs, progress=progress, observe=observe,
                             max_side=max_side, poses=stored)  # fmt: skip
             return VideoReview(replace(result, landmarks=stored), "cache")
-    info = probe(path)
-    duration_ms = round((info.duration_s or 0.0) * 1000)
-    remote = scheduler is not None
+    duration_ms = round((info.duration_s or 0.0) * 1000) if info is not None else 0
     chunks: tuple[ChunkResult, ...] = ()
-    if (workers > 1 or remote) and duration_ms > chunk_ms:
+    if (workers > 1 or remote) and duration_ms > chunk_ms and info is not None:
         result, chunks = _review_chunked(
             path, make_engine, outputs, settings=settings, progress=progress, observe=observe,
             workers=workers, scheduler=scheduler, send_files=send_files, chunk_ms=chunk_ms,

@@ -182,9 +182,11 @@ def review_task(
     thumbnails: bool,
     max_side: int,
     cancel: str | None = None,
+    seen_by_client: bool = False,
 ) -> TaskOutcome:
     """Review one whole video on this worker, landmarker inline (Dask's worker processes are
-    daemonic and cannot start the landmarker process; the workers already fill the cores)."""
+    daemonic and cannot start the landmarker process; the workers already fill the cores).
+    `seen_by_client`: the client has the file, so a worker without it says how to send it."""
     from posecheck.review.pipeline import ReviewOutputs, review
 
     started, cpu = time.perf_counter(), time.process_time()
@@ -216,7 +218,8 @@ def review_task(
         return TaskOutcome(name, worker=worker, cancelled=True)
     except PosecheckError as exc:
         message = str(exc)
-        if isinstance(source, str) and worker is not None and not os.path.exists(source):
+        missing = isinstance(source, str) and not os.path.exists(source)
+        if missing and seen_by_client and worker is not None:
             message = (f"{message[:-1] if message.endswith('.') else message} on the Dask "
                        f"worker {worker}: put it where every worker sees the same path, or "
                        "send it with --send-files.")  # fmt: skip
