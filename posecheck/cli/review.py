@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from posecheck.review import ReviewEngine
     from posecheck.review.batch import BatchItem
     from posecheck.review.cache import LandmarkCache
+    from posecheck.review.chunks import Grid
     from posecheck.session import SessionSummary
     from posecheck.store import Store
 
@@ -149,13 +150,13 @@ class ScaleChoice:
     workers: int
     scheduler: str | None
     send_files: bool
-    chunk_ms: int
+    grid: Grid
     cache: LandmarkCache | None
 
 
 def scale_choice(args: argparse.Namespace) -> ScaleChoice:
     from posecheck.review.cache import LandmarkCache
-    from posecheck.review.chunks import CHUNK_MS
+    from posecheck.review.chunks import GRID, PREROLL_MS, Grid
     from posecheck.review.cluster import scheduler_address
 
     if args.workers < 1:
@@ -165,13 +166,13 @@ def scale_choice(args: argparse.Namespace) -> ScaleChoice:
         raise InputError(
             "--send-files is for a Dask cluster: add --scheduler ADDRESS (or --workers N)."
         )
-    chunk_ms = CHUNK_MS
+    grid = GRID
     if args.chunk_seconds is not None:
-        if not 1 <= args.chunk_seconds <= 3600:
-            raise InputError("--chunk-seconds must be between 1 and 3600.")
-        chunk_ms = round(args.chunk_seconds * 1000)
+        if not 2 <= args.chunk_seconds <= 3600:
+            raise InputError("--chunk-seconds must be between 2 and 3600.")
+        grid = Grid(round(args.chunk_seconds * 1000), PREROLL_MS)
     cache = None if args.no_cache else LandmarkCache.default()
-    return ScaleChoice(args.workers, scheduler, args.send_files, chunk_ms, cache)
+    return ScaleChoice(args.workers, scheduler, args.send_files, grid, cache)
 
 
 class BatchProgress:
@@ -305,7 +306,7 @@ def _run_review_one(args: argparse.Namespace, make_engine: EngineFactory, subjec
         reviewed = review_video(
             video_path, make_engine, outputs, settings=estimator_settings(args), progress=bar,
             workers=scale.workers, scheduler=scale.scheduler, send_files=scale.send_files,
-            cache=scale.cache, chunk_ms=scale.chunk_ms,
+            cache=scale.cache, grid=scale.grid,
         )  # fmt: skip
     finally:
         bar.close()
@@ -424,7 +425,7 @@ def _run_review_many(args: argparse.Namespace, make_engine: EngineFactory) -> in
             videos, make_engine, workers=scale.workers, out_dir=args.out_dir,
             videos=args.video_all, settings=estimator_settings(args), on_done=done,
             progress=bar, scheduler=scale.scheduler, send_files=scale.send_files,
-            cache=scale.cache,
+            cache=scale.cache, grid=scale.grid,
         )  # fmt: skip
     finally:
         bar.close()

@@ -33,6 +33,7 @@ from typing import Any
 from posecheck.errors import InputError, PosecheckError
 from posecheck.outputs import partial, write_json
 from posecheck.review.cache import CacheKey, LandmarkCache
+from posecheck.review.chunks import GRID, Grid
 from posecheck.review.engines import ReviewEngine
 from posecheck.review.landmark_stream import LandmarkStream
 from posecheck.review.pipeline import MAX_SIDE, ReviewOutputs, ReviewResult, review
@@ -172,14 +173,14 @@ def _watch(
 def _review_here(
     job: Job, make_engine: EngineFactory, *, settings: EstimatorSettings | None,
     landmarker: str, stored: LandmarkStream | None, keep: bool,
-    watch: Callable[[int, int | None], None],
+    watch: Callable[[int, int | None], None], grid: Grid | None,
 ) -> _Outcome:  # fmt: skip
     """One review in this process: the summary, or the error sentence (a cancelled review
     raises `ReviewCancelled`)."""
     try:
         result = review(
             job.path, make_engine(), job.outputs, settings=settings, landmarker=landmarker,
-            progress=watch, poses=stored, keep_landmarks=keep and stored is None,
+            progress=watch, poses=stored, keep_landmarks=keep and stored is None, grid=grid,
         )  # fmt: skip
     except ReviewCancelled:
         raise
@@ -207,6 +208,7 @@ def run_jobs(
     cancel: threading.Event | None = None,
     progress: BatchProgress | None = None,
     chunk_single: bool = True,
+    grid: Grid = GRID,
 ) -> list[BatchItem]:
     """Review each job's video with a fresh engine; items in the order of `jobs`.
 
@@ -246,7 +248,7 @@ def run_jobs(
             if cancel is not None and cancel.is_set():
                 break
             try:
-                keys[index] = cache.key(job.path, settings, max_side)
+                keys[index] = cache.key(job.path, settings, max_side, grid)
             except PosecheckError:
                 continue  # unreadable: the review says why
             hit = cache.get(keys[index])
@@ -258,7 +260,7 @@ def run_jobs(
         watch = _watch(job.path, progress, cancel)
         finish(index, _review_here(job, make_engine, settings=settings, landmarker=mode,
                                    stored=stored.get(index), keep=cache is not None,
-                                   watch=watch))  # fmt: skip
+                                   watch=watch, grid=grid))  # fmt: skip
 
     remote = scheduler is not None or workers > 1
     misses = [i for i in range(len(jobs)) if i not in stored]
@@ -266,7 +268,7 @@ def run_jobs(
         if remote and chunk_single and len(jobs) == 1 and misses:
             finish(0, _review_alone(jobs[0], make_engine, workers=workers, scheduler=scheduler,
                                     send_files=send_files, settings=settings, cache=cache,
-                                    max_side=max_side, progress=progress))  # fmt: skip
+                                    max_side=max_side, progress=progress, grid=grid))  # fmt: skip
         elif not remote or not misses:
             for index in range(len(jobs)):
                 if cancel is not None and cancel.is_set():
@@ -286,7 +288,7 @@ def run_jobs(
                 [(i, jobs[i]) for i in misses], make_engine, workers=workers,
                 scheduler=scheduler, send_files=send_files, settings=settings,
                 finish=lambda i, o: finish(i, _from_task(jobs[i], o)), meanwhile=judge_stored,
-                cancel=cancel, progress=progress, max_side=max_side,
+                cancel=cancel, progress=progress, max_side=max_side, grid=grid,
             )  # fmt: skip
     except ReviewCancelled:
         pass
@@ -299,7 +301,7 @@ def run_jobs(
 def _review_alone(
     job: Job, make_engine: EngineFactory, *, workers: int, scheduler: str | None,
     send_files: bool, settings: EstimatorSettings, cache: LandmarkCache | None, max_side: int,
-    progress: BatchProgress | None,
+    progress: BatchProgress | None, grid: Grid,
 ) -> _Outcome:  # fmt: skip
     """A batch of one video on a cluster: in chunks when it is long (see scale.review_video);
     the cache is read and written there."""
@@ -313,7 +315,7 @@ def _review_alone(
         reviewed = review_video(
             job.path, make_engine, job.outputs, settings=settings, progress=report,
             workers=workers, scheduler=scheduler, send_files=send_files, cache=cache,
-            max_side=max_side,
+            max_side=max_side, grid=grid,
         )  # fmt: skip
     except PosecheckError as exc:
         return _Outcome(error=str(exc))
@@ -377,6 +379,7 @@ def review_many(
     scheduler: str | None = None,
     send_files: bool = False,
     cache: LandmarkCache | None = None,
+    grid: Grid = GRID,
 ) -> list[BatchItem]:
     """Review every video in `paths` with a fresh engine from `make_engine`; items in order.
 
@@ -388,6 +391,7 @@ def review_many(
     send_files: send each video's bytes to the cluster (for workers that cannot see its path).
     landmarker: `review`'s mode when reviewing here (default "process").
     cache: judge videos reviewed before from their stored landmarks; store every new stream.
+    grid: where trackers restart in long videos (posecheck.review.chunks).
     on_done: called in this process as each video finishes (in finishing order).
     cancel: once set, the videos under review stop within a frame here (within half a second on
         a cluster), their partial outputs removed, no other starts, and every video not
@@ -417,6 +421,7 @@ def review_many(
     return run_jobs(
         jobs, make_engine, workers=workers, scheduler=scheduler, send_files=send_files,
         settings=settings, landmarker=landmarker, cache=cache, cancel=cancel, progress=progress,
+        grid=grid,
         on_done=None if on_done is None else (lambda _index, item: on_done(item)),
     )  # fmt: skip
 

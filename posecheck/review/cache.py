@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from posecheck.errors import InputError
+from posecheck.review.chunks import GRID, Grid
 from posecheck.review.landmark_stream import FORMAT_VERSION, LandmarkStream
 from posecheck.settings import EstimatorSettings
 
@@ -124,10 +125,14 @@ class CacheKey:
                 "settings": self.settings}  # fmt: skip
 
 
-def settings_fingerprint(settings: EstimatorSettings, max_side: int | None) -> str:
-    """The landmarker settings that change what it returns, and the MediaPipe that ran it."""
+def settings_fingerprint(
+    settings: EstimatorSettings, max_side: int | None, grid: Grid | None = GRID
+) -> str:
+    """The landmarker settings that change what it returns (with the analysed size and where
+    the tracker restarts), and the MediaPipe that ran it."""
     values: dict[str, Any] = {k: v for k, v in asdict(settings).items() if k != "model_path"}
     values["max_side"] = max_side
+    values["grid"] = None if grid is None else [grid.chunk_ms, grid.preroll_ms]
     values["mediapipe"] = _mediapipe_version()
     return json.dumps(values, sort_keys=True, default=str)
 
@@ -174,12 +179,16 @@ class LandmarkCache:
             self._model_hashes[stamp] = file_sha256(model)
         return self._model_hashes[stamp]
 
-    def key(self, video: Path, settings: EstimatorSettings, max_side: int | None) -> CacheKey:
+    def key(
+        self, video: Path, settings: EstimatorSettings, max_side: int | None,
+        grid: Grid | None = GRID,
+    ) -> CacheKey:  # fmt: skip
         try:
             model = self.model_sha256(settings.model_path)
         except OSError:
             model = "missing"  # the review itself says what is wrong with the model
-        return CacheKey(self.hashes.sha256(video), model, settings_fingerprint(settings, max_side))
+        fingerprint = settings_fingerprint(settings, max_side, grid)
+        return CacheKey(self.hashes.sha256(video), model, fingerprint)
 
     def _file(self, key: CacheKey) -> Path:
         return self.folder / f"{key.name}.npz"

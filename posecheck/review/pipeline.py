@@ -39,9 +39,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from posecheck.errors import InputError, PosecheckError
-from posecheck.estimator import Estimator, RunningMode, quiet_native_logs
+from posecheck.estimator import quiet_native_logs
 from posecheck.outputs import partial
 from posecheck.pose import Pose
+from posecheck.review.chunks import GRID, Grid, GridTracker
 from posecheck.review.engines import ReviewEngine
 from posecheck.review.landmark_stream import LandmarkStream, StreamBuilder
 from posecheck.review.parallel import ProcessEstimator
@@ -186,8 +187,8 @@ class _SourceEstimator:
 class _InlineEstimator:
     """A VIDEO-mode estimator in this process behind `ProcessEstimator`'s pipelined interface."""
 
-    def __init__(self, settings: EstimatorSettings | None) -> None:
-        self._estimator = Estimator(RunningMode.VIDEO, settings)
+    def __init__(self, settings: EstimatorSettings | None, grid: Grid | None) -> None:
+        self._estimator = GridTracker(settings, grid)
         self._poses: deque[Pose | None] = deque()
 
     def submit(self, frame: Image, t_ms: int) -> None:
@@ -314,6 +315,7 @@ def review(
     landmarker: str = "process",
     poses: PoseSource | None = None,
     keep_landmarks: bool = False,
+    grid: Grid | None = GRID,
 ) -> ReviewResult:
     """Run `engine` over every frame of the video at `path` and write the requested outputs.
 
@@ -322,7 +324,9 @@ def review(
     called after each frame with (frames done, frames expected or None), `observe` with each
     frame's time and engine result. `landmarker`: see `LANDMARKER_MODES`. `poses`: take each
     frame's pose from there instead of running the landmarker (see `PoseSource`).
-    `keep_landmarks`: return the landmark stream in `ReviewResult.landmarks`.
+    `keep_landmarks`: return the landmark stream in `ReviewResult.landmarks`. `grid`: where
+    the tracker restarts (posecheck.review.chunks: the same grid as a chunked review, so both
+    find the same landmarks); None keeps one tracker throughout.
     """
     if landmarker not in LANDMARKER_MODES:
         raise ValueError(f"landmarker must be one of {LANDMARKER_MODES}, got {landmarker!r}")
@@ -406,13 +410,13 @@ def review(
                 # on a thread meanwhile.
                 estimator, depth, decoded = _SourceEstimator(poses), 1, _prefetch(reader)
             elif inline:
-                estimator, depth, decoded = _InlineEstimator(settings), 1, iter(reader)
+                estimator, depth, decoded = _InlineEstimator(settings, grid), 1, iter(reader)
             else:
                 # The landmarker process inherits stderr as it is while it starts: quiet, so
                 # MediaPipe's native chatter does not break into the progress bar.
                 with quiet_native_logs():
                     estimator = ProcessEstimator(
-                        _analysed_bytes(info, max_side), settings, depth=PIPELINE_DEPTH
+                        _analysed_bytes(info, max_side), settings, depth=PIPELINE_DEPTH, grid=grid
                     )
                 # ProcessEstimator moves only this thread off the landmarker's core; the
                 # threads this review already started (FFmpeg's decoder threads, the encoder

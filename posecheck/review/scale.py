@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from posecheck.errors import InputError, PosecheckError
 from posecheck.pose import Pose
 from posecheck.review.cache import LandmarkCache, file_sha256
-from posecheck.review.chunks import CHUNK_MS, PREROLL_MS, Chunk, ChunkResult, plan_chunks
+from posecheck.review.chunks import GRID, Chunk, ChunkResult, Grid, plan_chunks
 from posecheck.review.cluster import (
     ALLOWED_FAILURES,
     CancelFlag,
@@ -112,6 +112,7 @@ def run_on_cluster(
     cancel: threading.Event | None = None,
     progress: BatchProgress | None = None,
     max_side: int = MAX_SIDE,
+    grid: Grid | None = GRID,
 ) -> None:
     """One review task per job on a Dask cluster; `finish(index, outcome)` here as each ends.
 
@@ -146,8 +147,8 @@ def run_on_cluster(
             outputs = job.outputs
             future = client.submit(
                 review_task, source, make_engine, key, settings, sha, outputs.csv is not None,
-                outputs.video is not None, outputs.thumbnails is not None, max_side, flag.name,
-                job.path.exists(), key=key, pure=False,
+                outputs.video is not None, outputs.thumbnails is not None, max_side, grid,
+                flag.name, job.path.exists(), key=key, pure=False,
             )  # fmt: skip
             running[future] = (index, job.path)
             done_futures.add(future)
@@ -245,8 +246,7 @@ def review_video(
     scheduler: str | None = None,
     send_files: bool = False,
     cache: LandmarkCache | None = None,
-    chunk_ms: int = CHUNK_MS,
-    preroll_ms: int = PREROLL_MS,
+    grid: Grid = GRID,
     max_side: int = MAX_SIDE,
 ) -> VideoReview:
     """Review one video the fastest way it can be (see the module docstring for the plan).
@@ -261,7 +261,7 @@ def review_video(
     # A file that is not a video is said in its own words before anything is hashed or stored
     # (on a cluster the workers may see a path this computer does not: they say it there).
     info = probe(path) if not remote or path.exists() else None
-    key = cache.key(path, settings, max_side) if cache is not None and info else None
+    key = cache.key(path, settings, max_side, grid) if cache is not None and info else None
     if cache is not None and key is not None:
         stored = cache.get(key)
         if stored is not None:
@@ -270,11 +270,11 @@ def review_video(
             return VideoReview(replace(result, landmarks=stored), "cache")
     duration_ms = round((info.duration_s or 0.0) * 1000) if info is not None else 0
     chunks: tuple[ChunkResult, ...] = ()
-    if (workers > 1 or remote) and duration_ms > chunk_ms and info is not None:
+    if (workers > 1 or remote) and duration_ms > grid.chunk_ms and info is not None:
         result, chunks = _review_chunked(
             path, make_engine, outputs, settings=settings, progress=progress, observe=observe,
-            workers=workers, scheduler=scheduler, send_files=send_files, chunk_ms=chunk_ms,
-            preroll_ms=preroll_ms, max_side=max_side, duration_ms=duration_ms,
+            workers=workers, scheduler=scheduler, send_files=send_files, grid=grid,
+            max_side=max_side, duration_ms=duration_ms,
             total=info.frame_count,
         )  # fmt: skip
         route = "chunks"
@@ -288,11 +288,12 @@ def review_video(
         # run_jobs stores the task's landmark stream in the cache itself.
         items = run_jobs([Job(path, outputs)], make_engine, workers=workers, scheduler=scheduler,
                          send_files=send_files, settings=settings, progress=one, cache=cache,
-                         max_side=max_side, chunk_single=False)  # fmt: skip
+                         max_side=max_side, chunk_single=False, grid=grid)  # fmt: skip
         return VideoReview(as_result(items[0]), "task")
     else:
         result = review(path, make_engine(), outputs, settings=settings, progress=progress,
-                        observe=observe, max_side=max_side, keep_landmarks=cache is not None)
+                        observe=observe, max_side=max_side, keep_landmarks=cache is not None,
+                        grid=grid)  # fmt: skip
         route = "pipeline"
     if cache is not None and key is not None and result.landmarks is not None:
         cache.put(key, result.landmarks, path)
@@ -310,15 +311,14 @@ def _review_chunked(
     workers: int,
     scheduler: str | None,
     send_files: bool,
-    chunk_ms: int,
-    preroll_ms: int,
+    grid: Grid,
     max_side: int,
     duration_ms: int,
     total: int | None,
 ) -> tuple[ReviewResult, tuple[ChunkResult, ...]]:
     """The landmark pass in grid chunks on the cluster, the engine once over the joined stream
     here (drawing from a second decode when pictures are asked for), as chunks arrive."""
-    chunks = plan_chunks(duration_ms, chunk_ms=chunk_ms, preroll_ms=preroll_ms)
+    chunks = plan_chunks(duration_ms, grid)
     sha = _model_sha256(settings)
     with connect(workers, scheduler) as client:
         def report(_key: str, _done: int, _total: int | None) -> None:
@@ -332,7 +332,8 @@ def _review_chunked(
             for chunk in chunks:
                 key = task_key("chunk", chunk.index)
                 futures.append(client.submit(
-                    chunk_task, source, chunk, key, settings, sha, max_side, key=key, pure=False,
+                    chunk_task, source, chunk, key, settings, sha, max_side, grid, key=key,
+                    pure=False,
                 ))  # fmt: skip
             poses = ChunkedPoses(chunks, futures, path)
             result = review(path, make_engine(), outputs, settings=settings, observe=observe,

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from posecheck.errors import ModelError, PosecheckError
-from posecheck.review.chunks import Chunk, ChunkResult, landmark_chunk
+from posecheck.review.chunks import Chunk, ChunkResult, Grid, landmark_chunk
 from posecheck.review.engines import ReviewEngine
 from posecheck.review.landmark_stream import LandmarkStream
 from posecheck.session import SessionSummary
@@ -181,6 +181,7 @@ def review_task(
     video: bool,
     thumbnails: bool,
     max_side: int,
+    grid: Grid | None,
     cancel: str | None = None,
     seen_by_client: bool = False,
 ) -> TaskOutcome:
@@ -204,6 +205,7 @@ def review_task(
             result = review(
                 path, make_engine(), outputs, settings=model_here(settings, model_sha256),
                 progress=reporter, landmarker="inline", keep_landmarks=True, max_side=max_side,
+                grid=grid,
             )  # fmt: skip
             reporter.finish()
             return TaskOutcome(
@@ -236,6 +238,7 @@ def chunk_task(
     settings: EstimatorSettings,
     model_sha256: str | None,
     max_side: int | None,
+    grid: Grid,
     cancel: str | None = None,
 ) -> ChunkResult:
     """One chunk's landmark pass. Raises `PosecheckError` (a chunk that fails fails its video)
@@ -243,6 +246,6 @@ def chunk_task(
     reporter = Reporter(key, cancel)
     with local_path(source) as path:
         result = landmark_chunk(path, chunk, settings=model_here(settings, model_sha256),
-                                max_side=max_side, progress=reporter)  # fmt: skip
+                                max_side=max_side, progress=reporter, grid=grid)  # fmt: skip
     reporter.finish()
     return result

@@ -62,7 +62,7 @@ def test_poses_come_back_bit_for_bit_through_the_file_format() -> None:
     assert meta == {"source": "clip.mp4"}
     assert again.warning == stream.warning
     assert again.pose_at(80) is not None and again.pose_at(40) is None
-    with pytest.raises(InputError, match="no frame at 0.050 s"):
+    with pytest.raises(InputError, match=r"no frame at 0\.050 s"):
         again.pose_at(50)
 
 
