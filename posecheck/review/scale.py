@@ -343,3 +343,35 @@ def _review_chunked(
         finally:
             collector.close()
     return replace(result, landmarks=stream), results
+
+
+# --- judging a reviewed video again ---------------------------------------------------------------
+
+
+def rejudge(
+    path: Path,
+    make_engine: EngineFactory,
+    *,
+    cache: LandmarkCache | None = None,
+    settings: EstimatorSettings | None = None,
+    grid: Grid = GRID,
+    max_side: int = MAX_SIDE,
+) -> ReviewResult:
+    """Judge a video reviewed before with another engine (another stretch, an edited spec,
+    posture) from its stored landmarks only: the model does not run and nothing is written.
+    Raises `InputError` when the file is gone or its landmarks are not stored (any more)."""
+    cache = cache or LandmarkCache.default()
+    settings = settings or EstimatorSettings()
+    if not path.is_file():
+        raise InputError(
+            f"The video {path} is no longer there: its stored landmarks are found by its content, "
+            "so judging it again needs the file."
+        )
+    stored = cache.get(cache.key(path, settings, max_side, grid))
+    if stored is None:
+        raise InputError(
+            f"The landmarks of {path.name} are not stored (the file changed, the model is "
+            "another, or they were cleared): review the video again."
+        )
+    result = review(path, make_engine(), poses=stored, max_side=max_side)
+    return replace(result, landmarks=stored)
