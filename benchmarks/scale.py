@@ -23,6 +23,10 @@ taken within the run.
 4. Memory: a `--memory-minutes` 720p review with one worker and with `--workers`, the
    proportional set size (PSS) of each process of the tree sampled every 0.2 s; the peak per
    process and of the sum. Target: under 600 MB per process.
+5. The grid against one unbroken tracker (`--equivalence`): shared clips reviewed with 4 s
+   chunks and with a tracker that never restarts; the share of frames with the same phase, the
+   reps, good-form time and the median landmark difference (the issue's tolerance: >= 99 %,
+   the same reps, within 0.2 s).
 """
 
 from __future__ import annotations
@@ -209,6 +213,51 @@ def child(variant: str, args: dict[str, Any]) -> dict[str, Any]:
     raise ValueError(variant)
 
 
+EQUIVALENCE_CLIPS = (
+    ("02_deep_squat/squats_gym_side.mp4", "deep-squat"),
+    ("03_childs_pose/childs_pose_side.mp4", "childs-pose"),
+    ("01_hip_flexor_low_lunge/lunges_side.mp4", "kneeling-hip-flexor"),
+    ("06_cobra_sphinx/cobra_female_side.mp4", "cobra"),
+    ("03_childs_pose/childs_to_downdog_side.mp4", "childs-pose"),
+    ("12_exercise_videos/bridge_side_physio.mp4", "bridge"),
+    ("10_desk_sitting/side_desk_woman_video.mp4", "posture"),
+)
+
+
+def equivalence() -> None:
+    import numpy as np
+
+    from posecheck.review import PostureReview, StretchReview, review
+    from posecheck.review.chunks import Grid
+    from posecheck.specs import get_stretch
+
+    grid = Grid(4000, 1000)
+    print("\n5. the grid (4 s chunks, 1 s pre-roll) against one unbroken tracker")
+    for clip, stretch in EQUIVALENCE_CLIPS:
+        path = media_dir() / clip
+        runs = []
+        for chosen in (None, grid):
+            labels: list[str] = []
+            engine: Any = (PostureReview() if stretch == "posture"
+                           else StretchReview(get_stretch(stretch)))  # fmt: skip
+            result = review(path, engine, grid=chosen, landmarker="inline", keep_landmarks=True,
+                            observe=lambda _t, r, out=labels: out.append(
+                                (r.phase if hasattr(r, "phase") else r.status).value))
+            runs.append((result, labels))
+        (one, one_labels), (cut, cut_labels) = runs
+        same = float(np.mean([a == b for a, b in zip(one_labels, cut_labels, strict=True)]))
+        a, b = one.landmarks, cut.landmarks
+        assert a is not None and b is not None
+        both = a.present & b.present
+        size = np.array(a.image_size, dtype=np.float64)
+        gap = (a.landmarks[both][..., :2] - b.landmarks[both][..., :2]) * size
+        px = float(np.median(np.hypot(gap[..., 0], gap[..., 1]))) if both.any() else 0.0
+        s1, s2 = one.summary, cut.summary
+        print(f"  {clip:<45} same phase {same:6.1%}  reps {s1.reps} / {s2.reps}  good form "
+              f"{s1.good_form_s:.2f} / {s2.good_form_s:.2f} s  median {px:.2f} px  "
+              f"load {load()}")  # fmt: skip
+
+
 def measure(variant: str, **args: Any) -> dict[str, Any]:
     """Run `child(variant)` in a new process; its result plus wall time, tree CPU and load."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -245,6 +294,7 @@ def main() -> None:
     parser.add_argument("--memory-minutes", type=float, default=10.0)
     parser.add_argument("--skip", nargs="*", default=[],
                         choices=("long", "batch", "cache", "memory"))  # fmt: skip
+    parser.add_argument("--equivalence", action="store_true", help="also measure section 5")
     parser.add_argument("--keep", type=Path, help="keep the generated videos in this folder")
     options = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load {load()}; workers {options.workers}")
@@ -313,6 +363,8 @@ def main() -> None:
                 print(line(f"{workers} worker(s) ({r['route']})", r))
                 print(f"    peak of the sum {r['peak_sum_mb']} MB; peak per process: "
                       + ", ".join(f"{n} {mb}" for n, mb in r["peak_mb"]))
+        if options.equivalence:
+            equivalence()
 
 
 if __name__ == "__main__":

@@ -265,7 +265,9 @@ def run_jobs(
     remote = scheduler is not None or workers > 1
     misses = [i for i in range(len(jobs)) if i not in stored]
     try:
-        if remote and chunk_single and len(jobs) == 1 and misses:
+        if cancel is not None and cancel.is_set():
+            pass  # cancelled before anything started: no cluster either
+        elif remote and chunk_single and len(jobs) == 1 and misses:
             finish(0, _review_alone(jobs[0], make_engine, workers=workers, scheduler=scheduler,
                                     send_files=send_files, settings=settings, cache=cache,
                                     max_side=max_side, progress=progress, grid=grid))  # fmt: skip

@@ -160,8 +160,6 @@ def run_on_cluster(
                 meanwhile()
             while running or waiting:
                 if cancel is not None and cancel.is_set():
-                    flag.set()
-                    client.cancel(list(running))
                     raise ReviewCancelled
                 if not done_futures.has_ready():
                     time.sleep(0.1)
@@ -177,6 +175,12 @@ def run_on_cluster(
                     future.release()
                 while waiting and len(running) < limit:
                     submit_next()
+        except ReviewCancelled:
+            # The tasks under way stop at their next report (within about half a second);
+            # those not started are dropped.
+            flag.set()
+            client.cancel(list(running))
+            raise
         finally:
             collector.close()
 
