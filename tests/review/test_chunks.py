@@ -161,3 +161,47 @@ def test_the_grid_gives_the_same_landmarks_wherever_its_chunks_run(media: Path) 
     first, second = review(path, bridge(), poses=one), review(path, bridge(), poses=again)
     assert first.summary.to_json() | {"processing_fps": 0} == (
         second.summary.to_json() | {"processing_fps": 0})  # fmt: skip
+
+
+class _Tracker:
+    """Stands in for MediaPipe's tracker: its "pose" says which frame it started on, which is
+    all that decides a real (deterministic) tracker's answer for a given frame."""
+
+    def __init__(self, *_args: object) -> None:
+        self.started: int | None = None
+
+    def process(self, _frame: object, t_ms: int) -> tuple[int, int]:
+        if self.started is None:
+            self.started = t_ms
+        return self.started, t_ms
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("times", [
+    list(range(0, 20_000, 40)),                                   # 25 fps
+    [t for t in range(0, 20_000, 33) if not 3_900 < t < 4_100],   # frames missing at a boundary
+    [t for t in range(0, 20_000, 50) if not 6_500 < t < 8_600],   # a gap over a whole pre-roll
+])  # fmt: skip
+def test_a_whole_review_and_its_chunks_use_the_same_trackers(
+    monkeypatch: pytest.MonkeyPatch, times: list[int]
+) -> None:
+    """Every frame's pose comes from a tracker started on the same frame, whether the video is
+    reviewed whole (restarting on the grid) or chunk by chunk (each chunk on its own)."""
+    import posecheck.review.chunks as chunks
+
+    monkeypatch.setattr(chunks, "Estimator", _Tracker)
+    grid = Grid(2000, 500)
+    whole = chunks.GridTracker(None, grid)
+    expected = {t: whole.process(None, t) for t in times}  # type: ignore[arg-type]
+    for chunk in plan_chunks(times[-1] - 700, grid):  # a header a little short: the last runs on
+        tracker = chunks.GridTracker(None, grid, chunk.start_ms, chunk.end_ms)
+        for t in times:
+            if t < chunk.first_ms or (chunk.end_ms is not None and t >= chunk.end_ms):
+                continue
+            pose = tracker.process(None, t)  # type: ignore[arg-type]
+            if chunk.holds(t):
+                assert pose == expected[t], (chunk, t)
+    starts = sorted({started for started, _ in expected.values()})
+    assert len(starts) >= 8  # it did restart, once per grid cell
