@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.review.test_review import blank_video
+
 POSECHECK = Path(sys.executable).parent / "posecheck"
 
 
@@ -46,8 +48,7 @@ def closed_port() -> int:
     ],
 )
 def test_cluster_options_are_one_sentence(tmp_path: Path, args: list[str], expected: str) -> None:
-    clip = tmp_path / "clip.mp4"
-    clip.write_bytes(b"not a video, and never opened")
+    clip = blank_video(tmp_path / "clip.mp4")  # a video: the cluster is the only problem
     result = run("review", clip, "--stretch", "cobra", *args, data=tmp_path / "data")
     assert expected in one_sentence_error(result)
     assert result.stdout == ""
