@@ -1,7 +1,12 @@
-"""Desk page: calibrate to your own upright posture, then live posture status from the browser's
-camera, an audible alert when a slouch persists, running statistics and stretch-break prompts."""
+"""Desk page: calibrate to your own upright posture (guided: the middle and the corners of the
+screen), then live posture status from the browser's camera with each measure against your
+calibrated range, an audible alert when a slouch persists, running statistics and stretch-break
+prompts."""
 
 from __future__ import annotations
+
+from dataclasses import replace
+from html import escape
 
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
@@ -15,17 +20,19 @@ from posecheck.desk import (
     PostureStatus,
     assess,
     calibrate,
+    look_prompt,
+    resolve_sensitivity,
 )
 from posecheck.errors import PosecheckError
 from posecheck.history import save_session
 from posecheck.metrics import get_metric
-from posecheck.overlay import PostureAnnotator
+from posecheck.overlay import PostureAnnotator, band_bar
 from posecheck.pose import Pose
 from posecheck.profiles import DEFAULT_PROFILE, load_profile, profile_path, save_profile
 from posecheck.review import PostureReview
 from posecheck.session import PostureTotals
 from posecheck.specs import catalog
-from posecheck.specs.desk import posture_spec
+from posecheck.specs.desk import SENSITIVITIES, CalibrationSettings, posture_spec
 from posecheck.stream import Image, PageLink, PoseTap, page_stream, rtc_configuration
 
 STATUS_LABEL = {
@@ -34,7 +41,17 @@ STATUS_LABEL = {
     PostureStatus.AWAY: ":gray[Away from the desk]",
     PostureStatus.UNKNOWN: ":gray[Can't judge right now]",
 }
-VIEWS = {"detect": None, "side": "side", "front": "front"}
+VIEWS = {"detect": None, "side": "side", "front": "front", "three-quarter": "three-quarter"}
+#: What each measure is called on the page.
+MEASURES = {
+    "neck_forward": "Neck forward",
+    "trunk_forward": "Trunk lean",
+    "head_gap": "Head above shoulders",
+    "head_shoulder_size": "Closeness to the screen",
+    "face_size": "Face size",
+    "shoulder_tilt": "Shoulder tilt",
+    "head_tilt": "Head tilt",
+}
 #: A short beep (Web Audio API), played once per alert.
 BEEP = """<script>
 (() => {
@@ -56,11 +73,14 @@ class DeskLink(PageLink[PostureReview, PostureResult]):
     frame). Saved to the history when the stream ends.
     """
 
-    def __init__(self, view: str | None, baseline: Baseline | None) -> None:
+    def __init__(
+        self, view: str | None, baseline: Baseline | None, sensitivity: str | None = None
+    ) -> None:
         super().__init__()
         self.view = view
         self.tap = PoseTap()
         self._baseline = baseline
+        self._sensitivity = sensitivity
         self._break = False
         self.heard_alerts = 0  # page side: alerts already sounded
 
@@ -73,16 +93,21 @@ class DeskLink(PageLink[PostureReview, PostureResult]):
         with self._lock:
             self._baseline = baseline
 
+    def use_sensitivity(self, sensitivity: str) -> None:
+        with self._lock:
+            self._sensitivity = sensitivity
+
     def take_break(self) -> None:
         with self._lock:
             self._break = True
 
     def new_engine(self) -> PostureReview:
         self.heard_alerts = 0
-        return PostureReview(self._baseline, self.view)
+        return PostureReview(self._baseline, self.view, self._sensitivity)
 
     def prepare(self, engine: PostureReview) -> None:
         engine.monitor.baseline = self._baseline
+        engine.monitor.sensitivity = self._sensitivity
         if self._break:
             engine.monitor.take_break()
             self._break = False
@@ -111,6 +136,27 @@ def _minutes(seconds: float) -> str:
     return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
+def _sensitivity_help() -> str:
+    """The presets' numbers for a webcam in front, from the rules themselves."""
+    parts = []
+    for rule in posture_spec().rules_for("front"):
+        tolerance = rule.below_range or rule.above_range
+        if tolerance is None:
+            continue
+        ratio = get_metric(rule.metric).unit.symbol == ""
+        values = [tolerance.of(s) for s in SENSITIVITIES]
+        shown = " / ".join(f"{100 * v:g}" if ratio else f"{v:g}" for v in values)
+        parts.append(f"{rule.problem} {shown}{' %' if ratio else '°'}")
+    return (
+        "How far past your calibrated range counts as bad (low / medium / high), from a "
+        f"webcam in front: {', '.join(parts)}. Low only catches big slouches."
+    )
+
+
+def _name(metric: str) -> str:
+    return MEASURES.get(metric, metric.replace("_", " "))
+
+
 def _boundary_rows(
     boundaries: dict[str, Boundary], metrics: dict[str, float | None]
 ) -> list[dict[str, str]]:
@@ -118,16 +164,55 @@ def _boundary_rows(
     for key, b in boundaries.items():
         unit = get_metric(b.metric).unit
         value = metrics.get(key)
+        yours = ""
+        if b.band is not None and b.band.min is not None and b.band.max is not None:
+            yours = f"{unit.text(b.band.min)} to {unit.text(b.band.max)}"
         rows.append(
             {
-                "measure": b.metric.replace("_", " "),
+                "measure": _name(b.metric),
                 # Not "-" for nothing: a lone dash renders as a Markdown bullet.
                 "now": "not seen" if value is None else unit.text(value),
+                "your range": yours or "not calibrated",
                 "ok when": b.target.describe(unit, words=True, decimals=unit.decimals),
-                "from": "your calibration" if b.reference == "baseline" else "general limit",
             }
         )
     return rows
+
+
+def _box(left: float, width: float, colour: str, top: int = 4, height: int = 10) -> str:
+    """One absolutely placed block of a bar (shares of the bar's width)."""
+    return (
+        f'<div style="position:absolute;left:{100 * left:.1f}%;width:{100 * width:.1f}%;'
+        f'top:{top}px;height:{height}px;background:{colour}"></div>'
+    )
+
+
+def _bars(boundaries: dict[str, Boundary], metrics: dict[str, float | None]) -> str:
+    """Each measure as a small bar: red beyond the limits, amber the allowance the sensitivity
+    gives past your range, green your calibrated range, a black tick where you are now. Plain
+    HTML blocks (st.html keeps no SVG)."""
+    rows = []
+    for key, boundary in boundaries.items():
+        bar = band_bar(boundary, metrics.get(key))
+        parts = [_box(0.0, 1.0, "#e57373"), _box(bar.ok[0], bar.ok[1] - bar.ok[0], "#ffd54f")]
+        if bar.band is not None:
+            b0, b1 = bar.band
+            parts.append(_box(b0, max(b1 - b0, 0.01), "#66bb6a"))
+        if bar.now is not None:
+            parts.append(_box(bar.now - 0.006, 0.012, "#212121", top=0, height=18))
+        state = "" if bar.inside is None else ("inside" if bar.inside else "outside")
+        rows.append(
+            f'<div class="desk-bar" data-measure="{escape(key)}" data-state="{state}" '
+            'style="display:flex;align-items:center;gap:8px;font-size:0.85rem;margin:2px 0">'
+            '<div style="position:relative;width:220px;height:18px;flex:none">'
+            + "".join(parts)
+            + f"</div><span>{escape(_name(key))}</span></div>"
+        )
+    legend = (
+        '<div style="font-size:0.75rem;color:#666">green: your calibrated range; amber: the '
+        "allowance your sensitivity gives; red: counts as bad; black: you now</div>"
+    )
+    return "".join(rows) + legend
 
 
 def _stats(stats: PostureTotals) -> None:
@@ -140,12 +225,15 @@ def _stats(stats: PostureTotals) -> None:
     longest.metric("Longest slouch", f"{stats.longest_bad_s:.0f} s")
 
 
-def _finish_calibration(link: DeskLink, poses: list[Pose | None], profile: str) -> None:
+def _finish_calibration(
+    link: DeskLink, poses: list[Pose | None], profile: str, sensitivity: str
+) -> None:
     try:
         baseline = calibrate(poses, view=link.view, min_frames=5)
     except CalibrationError as error:
         st.session_state["desk_calibration"] = ("error", f"Calibration refused. {error}")
         return
+    baseline = replace(baseline, sensitivity=sensitivity)
     link.use_baseline(baseline)
     notes = " ".join(baseline.warnings)
     try:
@@ -154,27 +242,70 @@ def _finish_calibration(link: DeskLink, poses: list[Pose | None], profile: str) 
         message = f"Calibrated for this session, but {error}"
         st.session_state["desk_calibration"] = ("warning", f"{message} {notes}".strip())
         return
-    text = f"Calibrated ({baseline.view} view) and saved as camera profile '{profile}'."
+    text = (
+        f"Calibrated ({baseline.view} view) and saved as camera profile '{profile}': "
+        f"{baseline.describe()}, {sensitivity} sensitivity."
+    )
     st.session_state["desk_calibration"] = ("warning" if notes else "success", f"{text} {notes}")
 
 
-def _calibrating(link: DeskLink, elapsed: float, poses: list[Pose | None]) -> None:
-    seconds = posture_spec().calibration.seconds
-    st.markdown("### :blue[Calibrating: sit upright and still]")
+#: Where each place to look sits on the little screen drawing (share of width, height).
+_SPOTS = {"middle": (0.5, 0.5), "top left": (0.1, 0.15), "top right": (0.9, 0.15),
+          "bottom right": (0.9, 0.85), "bottom left": (0.1, 0.85)}  # fmt: skip
+
+
+def _screen(cal: CalibrationSettings, step: int) -> str:
+    """A drawing of a screen with a dot where to look now (and faint dots for the others)."""
+    dots = []
+    for i, place in enumerate(cal.look_at):
+        spot = next((xy for words, xy in _SPOTS.items() if words in place), None)
+        if spot is None:
+            continue
+        size = 14 if i == step else 6
+        colour = "#1e88e5" if i == step else "#bdbdbd"
+        dots.append(
+            f'<div style="position:absolute;left:calc({100 * spot[0]:.0f}% - {size // 2}px);'
+            f"top:calc({100 * spot[1]:.0f}% - {size // 2}px);width:{size}px;height:{size}px;"
+            f'border-radius:50%;background:{colour}"></div>'
+        )
+    return (
+        '<div class="desk-screen" data-step="' + str(step + 1) + '" aria-label="where to look" '
+        'style="position:relative;width:128px;height:80px;border:2px solid #616161;'
+        'border-radius:6px;background:#fafafa">' + "".join(dots) + "</div>"
+    )
+
+
+def _calibrating(
+    link: DeskLink, elapsed: float, poses: list[Pose | None], sensitivity: str
+) -> None:
+    cal = posture_spec().calibration
+    st.markdown("### :blue[Calibrating: sit upright and look around your screen]")
     if not poses:
         st.info("Waiting for the camera: press START if it is not running.")
         return
-    st.progress(min(1.0, elapsed / seconds), text=f"{max(0.0, seconds - elapsed):.0f} s to go")
+    step, text = look_prompt(elapsed, cal)
+    guide, words = st.columns([2, 3])
+    with guide:
+        st.html(_screen(cal, step))
+    words.markdown(f"**Step {step + 1} of {len(cal.look_at)}. {text}**")
+    words.caption(
+        "Move your eyes, and your head only as much as you do when reading: looking around is "
+        "then inside your range, and a real slouch is not."
+    )
+    st.progress(
+        min(1.0, elapsed / cal.seconds), text=f"{max(0.0, cal.seconds - elapsed):.0f} s to go"
+    )
     provisional = None
     if sum(p is not None for p in poses) >= 5:
         try:
             provisional = calibrate(poses, view=link.view)
         except CalibrationError:
             provisional = None
-    judgement = assess(poses[-1], provisional, view=link.view)
+    judgement = assess(poses[-1], provisional, view=link.view, sensitivity=sensitivity)
     rows = _boundary_rows(judgement.boundaries, judgement.metrics)
     if rows:
-        st.caption("The boundaries your calibration sets, as it forms:")
+        st.caption("The range your calibration is recording, and the limits it sets:")
+        st.html(_bars(judgement.boundaries, judgement.metrics))
         st.table(rows)
 
 
@@ -183,18 +314,19 @@ def desk_page() -> None:
     spec = posture_spec()
     settings = spec.settings
     st.write(
-        "Sit side-on to the camera for the most reliable judgement (a laptop camera in front "
-        "works after calibrating). You are told when a slouch lasts "
-        f"{settings.alert_after_s:g} s, and after {settings.break_after_min:g} minutes seated "
-        "a stretch break is suggested. Frames stay on this computer."
+        "A laptop or monitor webcam in front of you, even well off to one side, works once you "
+        "calibrate; a side-on camera also judges without calibrating. You are told when a "
+        f"slouch lasts {settings.alert_after_s:g} s, and after {settings.break_after_min:g} "
+        "minutes seated a stretch break is suggested. Frames stay on this computer."
     )
-    top = st.columns([2, 2, 3])
+    top = st.columns([3, 2, 3])
     choice = top[0].radio(
         "Camera view",
         list(VIEWS),
         horizontal=True,
         key="desk_view",
-        help="'detect' works the view out from your shoulders; choose one to fix it.",
+        help="'detect' works the view out from your shoulders; choose one to fix it. After "
+        "calibrating, the calibration's view and camera angle decide.",
     )
     profile = (
         top[1]
@@ -202,7 +334,8 @@ def desk_page() -> None:
             "Camera profile",
             value=DEFAULT_PROFILE,
             key="desk_profile",
-            help="Your calibration is saved under this name: one per camera position.",
+            help="Your calibration is saved under this name: one per camera position (for "
+            "example 'laptop' and 'desk'). Recalibrate any time.",
         )
         .strip()
         or DEFAULT_PROFILE
@@ -215,11 +348,25 @@ def desk_page() -> None:
             baseline = load_profile(profile)
     except PosecheckError as error:
         top[2].warning(str(error))
+    if st.session_state.get("desk_sensitivity_for") != profile:
+        # A profile brings the sensitivity chosen with it.
+        st.session_state["desk_sensitivity"] = resolve_sensitivity(None, baseline, settings)
+        st.session_state["desk_sensitivity_for"] = profile
+    sensitivity = top[2].radio(
+        "Sensitivity",
+        list(SENSITIVITIES),
+        horizontal=True,
+        key="desk_sensitivity",
+        help=_sensitivity_help(),
+    )
 
     key = f"desk-{choice}-{profile}"
     if st.session_state.get("desk_key") != key:
         st.session_state.pop("desk_calibration", None)
-    holder, link = page_stream(st.session_state, "desk", key, lambda: DeskLink(view, baseline))
+    holder, link = page_stream(
+        st.session_state, "desk", key, lambda: DeskLink(view, baseline, sensitivity)
+    )
+    link.use_sensitivity(sensitivity)
 
     live, panel = st.columns([3, 2])
     with live:
@@ -240,7 +387,8 @@ def desk_page() -> None:
             label,
             icon=":material/straighten:",
             key="desk_calibrate",
-            help=f"Sit upright and still for {spec.calibration.seconds:g} s while it records.",
+            help=f"Sit upright for {spec.calibration.seconds:g} s and look where it says: the "
+            "middle and the corners of your screen.",
         ):
             st.session_state.pop("desk_calibration", None)
             link.tap.start(spec.calibration.seconds)
@@ -253,11 +401,11 @@ def desk_page() -> None:
             return
         poses = link.tap.take()
         if poses is not None:
-            _finish_calibration(link, poses, profile)
+            _finish_calibration(link, poses, profile, sensitivity)
             st.rerun(scope="app")  # the whole page: the button now says "Recalibrate"
         recording, elapsed, so_far = link.tap.progress()
         if recording:
-            _calibrating(link, elapsed, so_far)
+            _calibrating(link, elapsed, so_far, sensitivity)
             return
         note = st.session_state.get("desk_calibration")
         if note is not None:
@@ -267,12 +415,13 @@ def desk_page() -> None:
         if current is None:
             st.caption(
                 "Not calibrated: only the general side-view limits judge you. Press "
-                "Calibrate while sitting upright to judge by your own posture (the front "
-                "view needs it)."
+                "Calibrate while sitting upright to judge by your own posture (a webcam in "
+                "front of you needs it)."
             )
         else:
             st.caption(
-                f"Judged against your calibration ({current.view} view, profile '{profile}')."
+                f"Judged against your calibration ({current.describe()}, profile "
+                f"'{profile}', {sensitivity} sensitivity)."
             )
         if link.saved is not None:
             saved, message = link.saved
@@ -298,6 +447,7 @@ def desk_page() -> None:
             st.caption(f"{result.view.capitalize()} view, {calibrated}.")
         rows = _boundary_rows(result.boundaries, result.metrics)
         if rows:
+            st.html(_bars(result.boundaries, result.metrics))
             st.table(rows)
         _stats(result.stats)
         if result.stats.alerts > link.heard_alerts:

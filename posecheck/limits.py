@@ -34,8 +34,12 @@ class Unit(StrEnum):
         return 0 if self is Unit.DEG else 2
 
     def text(self, value: float, decimals: int | None = None) -> str:
-        """ "92°" for an angle, "0.35" for a ratio (`decimals` overrides the precision)."""
-        return f"{value:.{self.decimals if decimals is None else decimals}f}{self.symbol}"
+        """ "92°" for an angle, "0.35" for a ratio (`decimals` overrides the precision); a value
+        that rounds to zero is written without a sign ("0°", never "-0°")."""
+        shown = f"{value:.{self.decimals if decimals is None else decimals}f}"
+        if shown.startswith("-") and not shown.strip("-0."):
+            shown = shown[1:]
+        return f"{shown}{self.symbol}"
 
     def scale(self, reference: float) -> float:
         """The size of one unit of change relative to `reference`: a change in degrees is

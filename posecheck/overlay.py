@@ -245,20 +245,103 @@ def _fit(text: str, font: int, font_scale: float, thick: int, width: int) -> str
 # --- the desk posture monitor -----------------------------------------------------------
 
 def describe_boundary(boundary: Boundary, value: float | None) -> str:
-    """ "neck forward 14 deg (ok at most 30 deg)": a measure against its live boundary, as
+    """ "neck forward 14 deg (ok at most 30 deg)", or with a calibrated range "head gap 1.230
+    (your range 1.265 to 1.302, ok at least 1.189)": a measure against its live boundary, as
     text for a window (OpenCV's fonts have no degree sign) or a terminal."""
     unit = get_metric(boundary.metric).unit
     decimals = 0 if unit is Unit.DEG else 3
     shown = "-" if value is None else unit.text(value, decimals)
     limits = boundary.target.describe(unit, words=True, decimals=decimals)
     name = boundary.metric.replace("_", " ")
+    band = boundary.band
+    if band is not None and band.min is not None and band.max is not None:
+        mine = f"{unit.text(band.min, decimals)} to {unit.text(band.max, decimals)}"
+        return f"{name} {shown} (your range {mine}, ok {limits})".replace("°", " deg")
     return f"{name} {shown} (ok {limits})".replace("°", " deg")
+
+
+def describe_band(metric: str, median: float, low: float, high: float) -> str:
+    """ "head gap 1.288 (1.265 to 1.302 while looking around)": one calibrated measure."""
+    unit = get_metric(metric).unit
+    decimals = 0 if unit is Unit.DEG else 3
+    text = f"{metric.replace('_', ' ')} {unit.text(median, decimals)}"
+    if high > low:
+        text += f" ({unit.text(low, decimals)} to {unit.text(high, decimals)} while looking around)"
+    return text.replace("°", " deg")
+
+
+@dataclass(frozen=True)
+class BandBar:
+    """One measure on a track from 0 to 1, for a small live bar: where the user's calibrated
+    range lies (`band`, None without a baseline), where the ok limits are (`ok`: the dead zone
+    the sensitivity allows is between the band and these; 0 or 1 for an open side), and the
+    value now (`now`, None when not measured), with whether it is inside the limits."""
+
+    metric: str
+    band: tuple[float, float] | None
+    ok: tuple[float, float]
+    now: float | None
+    inside: bool | None
+
+
+def band_bar(boundary: Boundary, value: float | None) -> BandBar:
+    """Place a boundary's range, limits and current value on one track (with some room on each
+    side, so a value just past a limit is still on the bar)."""
+    target, band = boundary.target, boundary.band
+    points = [v for v in (target.min, target.max, value) if v is not None]
+    if band is not None:
+        points += [v for v in (band.min, band.max) if v is not None]
+    low, high = min(points), max(points)
+    span = high - low
+    if span <= 1e-9:
+        span = max(abs(high), 1.0) * 0.1
+    low, high = low - 0.25 * span, high + 0.25 * span
+
+    def at(v: float) -> float:
+        return min(1.0, max(0.0, (v - low) / (high - low)))
+
+    shown = None
+    if band is not None and band.min is not None and band.max is not None:
+        shown = (at(band.min), at(band.max))
+    ok = (
+        0.0 if target.min is None else at(target.min),
+        1.0 if target.max is None else at(target.max),
+    )
+    inside = None if value is None else target.contains(value)
+    return BandBar(boundary.metric, shown, ok, None if value is None else at(value), inside)
+
+
+BAND: Color = (120, 170, 60)  # the calibrated range: green-teal
+DEAD_ZONE: Color = (90, 200, 230)  # the allowance past it: light amber
+OUT: Color = (70, 70, 200)  # beyond the limits: red
+
+
+def draw_band_bar(
+    frame: Image, bar: BandBar, origin: tuple[int, int], size: tuple[int, int]
+) -> None:
+    """Draw `bar` in place: red track, amber ok zone, green calibrated range, a white tick now."""
+    x, y = origin
+    w, h = size
+
+    def px(v: float) -> int:
+        return x + round(v * (w - 1))
+
+    cv2.rectangle(frame, (x, y), (x + w, y + h), OUT, -1)
+    cv2.rectangle(frame, (px(bar.ok[0]), y), (px(bar.ok[1]), y + h), DEAD_ZONE, -1)
+    if bar.band is not None:
+        cv2.rectangle(frame, (px(bar.band[0]), y), (max(px(bar.band[1]), px(bar.band[0]) + 1),
+                                                    y + h), BAND, -1)  # fmt: skip
+    if bar.now is not None:
+        cv2.line(frame, (px(bar.now), y - 3), (px(bar.now), y + h + 3), WHITE, 3, cv2.LINE_AA)
+        cv2.line(frame, (px(bar.now), y - 3), (px(bar.now), y + h + 3), BLACK, 1, cv2.LINE_AA)
 
 
 @dataclass(frozen=True)
 class PostureAnnotator:
     """Draws a monitor result: the skeleton with the measured bones coloured by status, a
-    status banner with the cue, the live boundaries, and a bar filling toward the alert."""
+    status banner with the cue, each measure against its live boundary (text and a small bar:
+    the calibrated range, the dead zone the sensitivity allows, the value now), and a bar
+    filling toward the alert."""
 
     skeleton: SkeletonAnnotator = field(default_factory=SkeletonAnnotator)
     alert_after_s: float = 10.0
@@ -286,18 +369,33 @@ class PostureAnnotator:
         banner = line * len(lines) + pad
         cv2.rectangle(out, (0, 0), (width, banner), color, -1)
         for i, text in enumerate(lines):
+            text = _fit(text, font, fs, thick, width - 2 * pad)
             cv2.putText(out, text, (pad, pad + th + i * line), font, fs, WHITE, thick, cv2.LINE_AA)
-        rows = [describe_boundary(b, result.metrics.get(k)) for k, b in result.boundaries.items()]
+        rows: list[tuple[str, BandBar | None]] = [
+            (describe_boundary(b, result.metrics.get(k)), band_bar(b, result.metrics.get(k)))
+            for k, b in result.boundaries.items()
+        ]
         stats = result.stats
-        rows.append(
+        rows.append((
             f"good {stats.good_s / 60:.1f} min  bad {stats.bad_s / 60:.1f} min  "
-            f"away {stats.away_s / 60:.1f} min  alerts {stats.alerts}"
-        )
+            f"away {stats.away_s / 60:.1f} min  alerts {stats.alerts}", None,
+        ))  # fmt: skip
+        bar_w = round(90 * scale)
         y = height - pad - (len(rows) - 1) * line - 2 * pad
-        for text in rows:
+        for text, bar in rows:
+            room = width - 3 * pad - bar_w
             (tw, _), _ = cv2.getTextSize(text, font, fs * 0.85, thick)
-            cv2.rectangle(out, (pad - 3, y - th - 3), (pad + tw + 3, y + base), (32, 32, 32), -1)
-            cv2.putText(out, text, (pad, y), font, fs * 0.85, WHITE, thick, cv2.LINE_AA)
+            if tw > room:  # measuring text is a good part of the drawing's cost: only then
+                text = _fit(text, font, fs * 0.85, thick, room)
+                (tw, _), _ = cv2.getTextSize(text, font, fs * 0.85, thick)
+            x = pad
+            if bar is not None:
+                cv2.rectangle(out, (pad - 3, y - th - 3), (pad + bar_w + 3, y + base),
+                              (32, 32, 32), -1)  # fmt: skip
+                draw_band_bar(out, bar, (pad, y - th + 2), (bar_w, max(4, th - 4)))
+                x = pad + bar_w + pad
+            cv2.rectangle(out, (x - 3, y - th - 3), (x + tw + 3, y + base), (32, 32, 32), -1)
+            cv2.putText(out, text, (x, y), font, fs * 0.85, WHITE, thick, cv2.LINE_AA)
             y += line
         bar = max(6, round(8 * scale))
         fraction = min(1.0, result.bad_for_s / max(self.alert_after_s, 1e-6))

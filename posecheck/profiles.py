@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from posecheck.desk import Baseline
+from posecheck.desk import Baseline, OldBaselineError
 from posecheck.errors import InputError
 
 # One source for where user data lives: the history store's rule.
@@ -85,6 +85,8 @@ def load_baseline_file(path: str | Path, *, name: str | None = None) -> Baseline
         data = {k: v for k, v in data.items() if k not in ("profile", "camera")}
     try:
         return Baseline.from_json(data)
+    except OldBaselineError as exc:
+        raise ProfileError(f"The profile file {path} {exc}: {fix}.") from None
     except ValueError as exc:
         raise ProfileError(f"The profile file {path} is not usable ({exc}): {fix}.") from None
 

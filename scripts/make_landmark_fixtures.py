@@ -132,6 +132,27 @@ FIXTURES: dict[str, tuple[str, Crop]] = {
             "IT_Band_and_Glute_Stretch_1",
         )
     },
+    # --- laptop webcam, front view: pairs of one person upright and not (13_front_webcam)
+    **{
+        name: (f"13_front_webcam/{name}.png", None)
+        for name in (
+            "hcpg_good_posture",
+            "hcpg_setup",
+            "hcpg_bad_posture",
+            "pds_good_posture",
+            "pds_bad_posture",
+        )
+    },
+    **{
+        name: (f"13_front_webcam/{name}.jpg", None)
+        for name in ("posturecv_debug1", "posturecv_debug2")
+    },
+    # The man alone (the woman left of x = 560 cropped away): the other person of the two-people
+    # webcam frame, for telling a second person from the calibrated user.
+    "webcam_front_two_people_man": (
+        "10_desk_sitting/webcam_front_two_people.jpg",
+        (560, 0, 1280, 720),
+    ),
 }
 
 #: Clips used by FRAMES and SEQUENCES (paths inside the media folder).

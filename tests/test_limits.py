@@ -10,6 +10,8 @@ from posecheck.limits import Margins, Range, Status, Unit, judge
 def test_units_write_values_and_changes_as_a_person_reads_them() -> None:
     assert Unit.DEG.text(92.4) == "92°" and Unit.RATIO.text(0.3456) == "0.35"
     assert Unit.RATIO.text(0.3456, 3) == "0.346"
+    assert Unit.DEG.text(-0.3) == "0°" and Unit.RATIO.text(-0.001) == "0.00"
+    assert Unit.DEG.text(-0.6) == "-1°"
     assert Unit.DEG.format_change(3.24, 40.0) == "3.2°"
     assert Unit.RATIO.format_change(0.03, 0.25) == "12 %"
     assert Unit.DEG.scale(40.0) == 1.0 and Unit.RATIO.scale(-0.25) == 0.25

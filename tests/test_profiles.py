@@ -111,3 +111,21 @@ def test_unwritable_data_dir_is_one_sentence(
     monkeypatch.setenv(DATA_DIR_ENV, str(blocker))
     with pytest.raises(ProfileError, match="Cannot save the profile"):
         save_profile("x", calibrate([fixture_pose("side_upright_chair_man")]))
+
+
+def test_a_profile_from_an_older_posecheck_is_refused_with_a_sentence_to_recalibrate() -> None:
+    # Version 1 kept one median per measure, without the range a user moves through while
+    # reading a screen (issue 10): it cannot judge a front webcam the new way.
+    path = profile_path("laptop")
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({
+        "profile": "laptop", "camera": 0, "format": "posecheck-posture-baseline", "version": 1,
+        "view": "front", "metrics": {"head_height": 0.75}, "spread": {"head_height": 0.01},
+        "scale": 0.3, "frames": 30, "created": "", "warnings": [],
+    }))  # fmt: skip
+    with pytest.raises(ProfileError) as error:
+        load_profile("laptop")
+    message = str(error.value)
+    assert "older posecheck (baseline version 1)" in message
+    assert message.endswith("recalibrate with `posecheck calibrate --profile laptop`.")
+    assert message.count(". ") == 0

@@ -8,7 +8,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from posecheck.cli.common import add_model_option, estimator_settings, poses_in_photos
+from posecheck.cli.common import (
+    add_model_option,
+    add_posture_options,
+    estimator_settings,
+    poses_in_photos,
+)
 from posecheck.errors import InputError
 
 
@@ -28,8 +33,12 @@ def register(commands: Any) -> None:
     calibrate = commands.add_parser(
         "calibrate",
         help="record your upright posture into a camera profile",
-        description="Record your upright sitting posture (a few seconds from a camera, or "
-        "photos) as the baseline of a camera profile. Run it again any time to recalibrate.",
+        description="Record your upright sitting posture as the baseline of a camera profile: "
+        "from a camera, sit upright for a few seconds and look where the window says (the "
+        "corners and the middle of your screen), so reading the screen stays inside your "
+        "range; or give several photos of you upright from the same camera. Run it again any "
+        "time to recalibrate; keep one profile per camera position (--profile laptop, "
+        "--profile desk).",
     )
     calibrate.add_argument(
         "images", nargs="*", type=Path, metavar="IMAGE", help="photos of you sitting upright"
@@ -38,7 +47,7 @@ def register(commands: Any) -> None:
         "--camera", type=int, metavar="N", help="record from camera N instead of photos"
     )
     calibrate.add_argument("--profile", default="default", metavar="NAME", help="(default)")
-    calibrate.add_argument("--view", choices=("side", "front"), help="override view detection")
+    add_posture_options(calibrate)
     calibrate.add_argument(
         "--seconds", type=float, metavar="S", help="how long to record from the camera"
     )
@@ -59,7 +68,7 @@ def register(commands: Any) -> None:
         metavar="NAME",
         help="camera profile with your baseline (default: 'default' if it exists)",
     )
-    monitor.add_argument("--view", choices=("side", "front"), help="override view detection")
+    add_posture_options(monitor)
     monitor.add_argument(
         "--alert-after", type=float, metavar="S", help="seconds of bad posture before an alert"
     )
@@ -82,7 +91,10 @@ def run_live(args: argparse.Namespace) -> int:
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from posecheck.desk import calibrate
+    from posecheck.overlay import describe_band
     from posecheck.profiles import profile_path, save_profile
 
     profile_path(args.profile)  # a bad name fails before any recording
@@ -96,19 +108,27 @@ def run_calibrate(args: argparse.Namespace) -> int:
         from posecheck.cli.window import record_calibration
 
         baseline = record_calibration(
-            args.camera, estimator_settings(args), seconds=args.seconds, view=args.view
-        )
+            args.camera, estimator_settings(args), seconds=args.seconds, view=args.view,
+            sensitivity=args.sensitivity,
+        )  # fmt: skip
     else:
         baseline = calibrate(poses_in_photos(args.images, args), view=args.view)
+    baseline = replace(baseline, sensitivity=args.sensitivity)
     path = save_profile(args.profile, baseline, camera=args.camera)
     if args.json:
         print(json.dumps({"profile": args.profile, "path": str(path), **baseline.to_json()}))
         return 0
-    values = ", ".join(f"{k.replace('_', ' ')} {v:.3g}" for k, v in baseline.metrics.items())
+    source = "photo(s)" if args.camera is None else "frames"
+    from posecheck.specs.desk import posture_spec
+
+    default = posture_spec().settings.sensitivity
+    preset = f"{args.sensitivity} sensitivity" if args.sensitivity else f"{default} sensitivity"
     print(
-        f"Saved profile {args.profile!r} ({baseline.view} view, {baseline.frames} frame(s)) "
-        f"to {path}: {values}."
+        f"Saved profile {args.profile!r} ({baseline.describe()}; {baseline.frames} {source}; "
+        f"{preset}) to {path}."
     )
+    for name, band in baseline.bands.items():
+        print(f"  {describe_band(name, band.median, band.low, band.high)}")
     for warning in baseline.warnings:
         print(f"  note: {warning}")
     return 0
@@ -139,4 +159,5 @@ def run_monitor(args: argparse.Namespace) -> int:
         view=args.view,
         settings=settings,
         sound=not args.no_sound,
+        sensitivity=args.sensitivity,
     )

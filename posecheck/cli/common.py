@@ -37,6 +37,25 @@ def add_model_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+#: The desk views and sensitivity presets, spelled out so `--help` needs no rules loaded
+#: (tests/cli/test_posture.py checks they match posecheck.specs.desk).
+POSTURE_VIEW_CHOICES = ("side", "front", "three-quarter")
+SENSITIVITY_CHOICES = ("low", "medium", "high")
+
+
+def add_posture_options(parser: argparse.ArgumentParser, *, prefix: str = "") -> None:
+    """--view and --sensitivity for the desk posture commands (`prefix`: a help prefix)."""
+    parser.add_argument(
+        "--view", choices=POSTURE_VIEW_CHOICES, help=f"{prefix}override the view detection"
+    )
+    parser.add_argument(
+        "--sensitivity",
+        choices=SENSITIVITY_CHOICES,
+        help=f"{prefix}how far past your calibrated range counts as bad (default: the "
+        "profile's, else medium; see posecheck/specs/desk.toml)",
+    )
+
+
 def estimator_settings(args: argparse.Namespace) -> EstimatorSettings:
     """The landmarker's settings with the command line's --model, if any."""
     from posecheck.settings import EstimatorSettings

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from posecheck.cli.common import (
     add_model_option,
+    add_posture_options,
     baseline_from,
     check_image_output,
     estimator_settings,
@@ -71,7 +72,8 @@ def register(commands: Any) -> None:
         help="judge the desk posture in a photo",
         description="Judge the sitting (or standing) posture in a photo: good, bad or unknown, "
         "with the problems and what to change. From the side it judges without a baseline; "
-        "from the front it needs one.",
+        "from a front or three-quarter webcam it needs one (a profile, or a photo of you "
+        "upright from the same camera).",
     )
     posture.add_argument("image", type=Path, help="a photo (JPEG, PNG, WebP, ...)")
     baseline = posture.add_mutually_exclusive_group()
@@ -82,7 +84,7 @@ def register(commands: Any) -> None:
         help="the user's upright baseline: a profile .json file, or a photo of them upright",
     )
     baseline.add_argument("--profile", metavar="NAME", help="use a saved camera profile")
-    posture.add_argument("--view", choices=("side", "front"), help="override view detection")
+    add_posture_options(posture)
     posture.add_argument("--json", action="store_true", help="print the result as JSON")
     add_model_option(posture)
     posture.set_defaults(run=run_posture)
@@ -232,8 +234,10 @@ def check_json(spec: StretchSpec, result: FrameResult) -> dict[str, Any]:
 
 
 def run_posture(args: argparse.Namespace) -> int:
-    from posecheck.desk import assess
+    from posecheck.desk import assess, resolve_sensitivity
+    from posecheck.overlay import describe_boundary
     from posecheck.profiles import load_profile
+    from posecheck.specs.desk import posture_spec
 
     baseline = None
     if args.baseline is not None:
@@ -241,19 +245,27 @@ def run_posture(args: argparse.Namespace) -> int:
     elif args.profile is not None:
         baseline = load_profile(args.profile)
     pose = poses_in_photos([args.image], args)[0]
-    judgement = assess(pose, baseline, view=args.view)
+    judgement = assess(pose, baseline, view=args.view, sensitivity=args.sensitivity)
     if args.json:
         print(json.dumps(judgement.to_json()))
         return 0
     if not judgement.person:
         print(f"{args.image}: nobody found.")
         return 0
-    calibrated = "calibrated" if judgement.calibrated else "no baseline"
+    if judgement.calibrated:
+        preset = resolve_sensitivity(args.sensitivity, baseline, posture_spec().settings)
+        calibrated = f"calibrated, {preset} sensitivity"
+    else:
+        calibrated = "no baseline" if baseline is None else "baseline not used"
     problems = f": {', '.join(judgement.problems)}" if judgement.problems else ""
     print(f"{args.image}: {judgement.status.value}{problems} ({judgement.view} view, {calibrated})")
     for name, value in judgement.metrics.items():
-        shown = "-" if value is None else f"{value:.3g}"
-        print(f"  {name:<16}{shown:>8}")
+        boundary = judgement.boundaries.get(name)
+        if boundary is not None:
+            print(f"  {describe_boundary(boundary, value)}")
+        else:
+            print(f"  {name.replace('_', ' ')} {'-' if value is None else f'{value:.3g}'}")
     for cue in judgement.cues:
         print(f"  -> {cue}")
     return 0
+

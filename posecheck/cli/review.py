@@ -16,6 +16,7 @@ from posecheck.cli.common import (
     EXIT_NOT_SAVED,
     ProgressBar,
     add_model_option,
+    add_posture_options,
     baseline_from,
     check_output_folder,
     estimator_settings,
@@ -99,7 +100,7 @@ def register(commands: Any) -> None:
         "--baseline", metavar="FILE", type=Path,
         help="(--posture) a profile .json file, or a photo of the person sitting upright",
     )  # fmt: skip
-    review.add_argument("--view", choices=("side", "front"), help="(--posture) override the view")
+    add_posture_options(review, prefix="(--posture) ")
     review.add_argument("--json", metavar="OUT|-", help="write the summary as JSON (- : stdout)")
     review.add_argument("--csv", metavar="OUT", type=Path, help="write one CSV row per frame")
     review.add_argument("--video", metavar="OUT", type=Path, help="write the annotated MP4")
@@ -237,8 +238,8 @@ def _review_engine_factory(args: argparse.Namespace) -> tuple[EngineFactory, str
             from posecheck.profiles import load_profile
 
             baseline = load_profile(args.profile)
-        return partial(PostureReview, baseline, args.view), "desk posture"
-    for name in ("profile", "baseline", "view"):
+        return partial(PostureReview, baseline, args.view, args.sensitivity), "desk posture"
+    for name in ("profile", "baseline", "view", "sensitivity"):
         if getattr(args, name) is not None:
             raise InputError(f"--{name} is for --posture reviews; leave it out with --stretch.")
     from posecheck.specs import get_stretch

@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -30,14 +30,23 @@ from posecheck.desk import (
     PostureMonitor,
     assess,
     calibrate,
+    look_prompt,
 )
 from posecheck.errors import InputError
-from posecheck.overlay import WHITE, CoachAnnotator, PostureAnnotator, SkeletonAnnotator
-from posecheck.overlay import describe_boundary as describe
+from posecheck.overlay import (
+    ADJUST,
+    WHITE,
+    CoachAnnotator,
+    PostureAnnotator,
+    SkeletonAnnotator,
+    band_bar,
+    describe_boundary,
+    draw_band_bar,
+)
 from posecheck.pose import Pose
 from posecheck.settings import EstimatorSettings
 from posecheck.specs import StretchSpec
-from posecheck.specs.desk import PostureSettings, posture_spec
+from posecheck.specs.desk import CalibrationSettings, PostureSettings, posture_spec
 
 Image = NDArray[np.uint8]
 
@@ -236,11 +245,12 @@ def run_monitor(
     view: str | None = None,
     settings: PostureSettings | None = None,
     sound: bool = True,
+    sensitivity: str | None = None,
     io: WindowIO = WindowIO(),
 ) -> int:
     """Watch the desk posture from the camera until q/Esc (or the camera stops), with the bell
     on each alert; print the statistics on exit."""
-    monitor = PostureMonitor(baseline, settings, view=view)
+    monitor = PostureMonitor(baseline, settings, view=view, sensitivity=sensitivity)
     annotator = PostureAnnotator(alert_after_s=monitor.settings.alert_after_s)
 
     def step(frame: Image, pose: Pose | None, t: float) -> Image:
@@ -292,11 +302,16 @@ def record_calibration(
     *,
     seconds: float | None = None,
     view: str | None = None,
+    sensitivity: str | None = None,
     io: WindowIO = WindowIO(),
 ) -> Baseline:
-    """Record `seconds` of upright sitting from the camera, showing the boundaries the
-    baseline would set as it forms, and return the baseline (or a `CalibrationError`)."""
-    seconds = seconds or posture_spec().calibration.seconds
+    """Record `seconds` of upright sitting from the camera while the window says where to look
+    (the corners and the middle of the screen, in order, with progress), showing the range and
+    limits the baseline would set as it forms, and return the baseline (or a
+    `CalibrationError`)."""
+    cal = posture_spec().calibration
+    seconds = seconds or cal.seconds
+    timing = replace(cal, seconds=seconds)
     poses: list[Pose | None] = []
 
     def step(frame: Image, pose: Pose | None, t: float) -> Image | None:
@@ -309,16 +324,17 @@ def record_calibration(
                 provisional = calibrate(poses, view=view)
             except CalibrationError:
                 provisional = None
-        judgement = assess(pose, provisional, view=view)
+        judgement = assess(pose, provisional, view=view, sensitivity=sensitivity)
         preview = SkeletonAnnotator().annotate(frame, pose)
-        y = preview.shape[0] - 12
+        draw_calibration_guide(preview, t, timing)
+        height = preview.shape[0]
+        y = height - 12
         for key, boundary in reversed(list(judgement.boundaries.items())):
-            text = describe(boundary, judgement.metrics.get(key))
-            cv2.putText(preview, text, (10, y), cv2.FONT_HERSHEY_SIMPLEX, 0.5, WHITE, 1,
-                        cv2.LINE_AA)  # fmt: skip
+            value = judgement.metrics.get(key)
+            draw_band_bar(preview, band_bar(boundary, value), (10, y - 10), (70, 8))
+            cv2.putText(preview, describe_boundary(boundary, value), (88, y),
+                        cv2.FONT_HERSHEY_SIMPLEX, 0.45, WHITE, 1, cv2.LINE_AA)  # fmt: skip
             y -= 22
-        text = f"Sit upright and still: {max(0.0, seconds - t):.0f} s"
-        cv2.putText(preview, text, (10, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.8, WHITE, 2)
         return preview
 
     ending = watch(camera_index, estimator_settings, step,
@@ -326,3 +342,27 @@ def record_calibration(
     if ending is Ending.CLOSED:
         raise InputError("Calibration cancelled; the old profile is unchanged.")
     return calibrate(poses, view=view, min_frames=5)
+
+
+#: Where on the frame each place to look is marked (share of width, height), by its words.
+_MARKS = {"middle": (0.5, 0.5), "top left": (0.08, 0.3), "top right": (0.92, 0.3),
+          "bottom right": (0.92, 0.7), "bottom left": (0.08, 0.7)}  # fmt: skip
+
+
+def draw_calibration_guide(frame: Image, t: float, cal: CalibrationSettings) -> None:
+    """Draw, in place, where to look now (a sentence, a target at that place of the frame) and
+    the progress through the steps."""
+    index, text = look_prompt(t, cal)
+    height, width = frame.shape[:2]
+    steps = f"step {index + 1} of {len(cal.look_at)}, {max(0.0, cal.seconds - t):.0f} s left"
+    cv2.rectangle(frame, (0, 0), (width, 56), (32, 32, 32), -1)
+    cv2.putText(frame, text, (10, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6, WHITE, 2, cv2.LINE_AA)
+    cv2.putText(frame, steps, (10, 46), cv2.FONT_HERSHEY_SIMPLEX, 0.5, WHITE, 1, cv2.LINE_AA)
+    done = min(1.0, max(0.0, t / cal.seconds))
+    cv2.rectangle(frame, (0, 52), (round(width * done), 56), ADJUST, -1)
+    place = cal.look_at[index]
+    mark = next((xy for words, xy in _MARKS.items() if words in place), None)
+    if mark is not None:
+        centre = (round(mark[0] * width), round(mark[1] * height))
+        cv2.circle(frame, centre, 14, ADJUST, 3, cv2.LINE_AA)
+        cv2.circle(frame, centre, 4, ADJUST, -1, cv2.LINE_AA)

@@ -18,8 +18,9 @@ from posecheck.desk.judge import (
     Judgement,
     PostureStatus,
     judge_frame,
+    resolve_sensitivity,
 )
-from posecheck.desk.view import detect_view
+from posecheck.desk.view import detect_view, same_camera
 from posecheck.landmarks import Landmark
 from posecheck.pose import Pose
 from posecheck.session import PostureTotals, SessionSummary, ShareCounter, Timeline
@@ -96,8 +97,11 @@ class _ReferenceScale:
         self._values.clear()
 
 
-#: A dropped frame or two must not break a bad stretch; a longer gap in the stream does.
-MAX_GAP_S = 1.0
+#: A few dropped frames must not break a bad stretch; a longer gap in the stream does. A busy
+#: machine drops frames to keep latency low (seen in the browser test: a frame every 1-1.5 s
+#: at a load average of 20 on two cores), and a slouch seen on both sides of such a gap is
+#: still a slouch: 2 s.
+MAX_GAP_S = 2.0
 #: The view must hold this long before the monitor switches rules (no flicker near 45 degrees).
 VIEW_HOLD_S = 1.0
 
@@ -105,7 +109,10 @@ VIEW_HOLD_S = 1.0
 class PostureMonitor:
     """One user at one desk, one session. Not thread-safe: one monitor per stream.
 
-    `view` forces "side" or "front" instead of detecting it each frame.
+    `view` forces "side", "front" or "three-quarter" instead of detecting it each frame.
+    `sensitivity` is a preset name ("low", "medium", "high"); by default the baseline's, else
+    the settings'. Both `baseline` and `sensitivity` may be changed between frames (a new
+    calibration, the user moving a slider).
     """
 
     def __init__(
@@ -115,6 +122,7 @@ class PostureMonitor:
         *,
         spec: PostureSpec | None = None,
         view: str | None = None,
+        sensitivity: str | None = None,
     ) -> None:
         if view is not None and view not in POSTURE_VIEWS:
             raise ValueError(f"view must be one of {', '.join(POSTURE_VIEWS)}, got {view!r}")
@@ -122,6 +130,8 @@ class PostureMonitor:
         self.settings = settings or self.spec.settings
         self.baseline = baseline
         self.view = view
+        self._sensitivity = sensitivity
+        resolve_sensitivity(sensitivity, baseline, self.settings)  # a bad name fails here
         s = self.settings
         self._alarm = Alarm(s.alert_after_s, s.clear_s, s.cooldown_s, MAX_GAP_S)
         self._views = StatusFilter(VIEW_HOLD_S)
@@ -148,6 +158,18 @@ class PostureMonitor:
         self._timeline = Timeline()
         self._shares = ShareCounter()
         self._frames = 0
+        self._with_baseline = 0  # frames judged against the baseline
+        self._other_view: str | None = None  # a view the baseline did not fit
+
+    @property
+    def sensitivity(self) -> str:
+        """The preset frames are judged with now."""
+        return resolve_sensitivity(self._sensitivity, self.baseline, self.settings)
+
+    @sensitivity.setter
+    def sensitivity(self, name: str | None) -> None:
+        resolve_sensitivity(name, self.baseline, self.settings)
+        self._sensitivity = name
 
     # --- the per-frame step ---------------------------------------------------------------
 
@@ -169,6 +191,10 @@ class PostureMonitor:
         else:
             alert = self._alarm.update(None, t_s)
         self._active = judgement.active
+        if judgement.calibrated and status in (PostureStatus.GOOD, PostureStatus.BAD):
+            self._with_baseline += 1
+        elif judgement.excluded == "view":
+            self._other_view = judgement.view
 
         absent = pose is None or judgement.excluded == "bystander"
         if absent and self._absent_s >= s.clear_s:
@@ -218,13 +244,14 @@ class PostureMonitor:
         reference = None
         if view is not None:
             baseline = self.baseline
-            if baseline is not None and baseline.view == view and baseline.scale is not None:
+            fits = baseline is not None and same_camera(baseline.view, view)
+            if baseline is not None and fits and baseline.scale is not None:
                 reference = baseline.scale
             else:
                 reference = self._scales.get(view)
         return judge_frame(
             pose, self.baseline, self.spec, view=view, active=self._active,
-            reference_scale=reference,
+            reference_scale=reference, sensitivity=self.sensitivity,
         )  # fmt: skip
 
     def _account(self, t_s: float) -> None:
@@ -261,7 +288,17 @@ class PostureMonitor:
             self._alarm.count,
             self._alarm.longest_s,
             self._seated_s,
-            self.baseline is not None,
+            self._with_baseline > 0,
+        )
+
+    def notes(self) -> tuple[str, ...]:
+        """Sentences about the session as a whole: a baseline that never fitted the camera."""
+        if self.baseline is None or self._with_baseline or self._other_view is None:
+            return ()
+        return (
+            f"Your baseline ({self.baseline.describe()}) does not fit this camera position "
+            f"({self._other_view} view), so those frames were not judged: calibrate for this "
+            "camera position, or leave the baseline out to use the general side-view limits.",
         )
 
     def summary(self) -> SessionSummary:

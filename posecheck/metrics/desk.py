@@ -116,33 +116,82 @@ def _eyes(ctx: Context) -> np.ndarray:
     return np.asarray(geometry.midpoint(ctx.xy(L.LEFT_EYE), ctx.xy(L.RIGHT_EYE)))
 
 
-@metric(
-    "head_height",
-    "Front view: the eyes' height above the shoulder line, in shoulder widths; it drops when "
-    "the person slumps or the head sinks toward the shoulders.",
-    unit="ratio",
-)
-def head_height(ctx: Context, limb: Limb) -> Measured:
-    shoulders = geometry.midpoint(ctx.xy(L.LEFT_SHOULDER), ctx.xy(L.RIGHT_SHOULDER))
-    value = float(shoulders[1] - _eyes(ctx)[1]) / _shoulder_width(ctx)
-    return Measured(value, (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_EYE, L.RIGHT_EYE))
-
-
 def _diagonal(ctx: Context) -> float:
     width, height = ctx.pose.image_size
     return math.hypot(width, height)
 
 
+_FACE = (L.LEFT_EYE, L.RIGHT_EYE, L.MOUTH_LEFT, L.MOUTH_RIGHT, L.LEFT_EAR, L.RIGHT_EAR)
+
+
+def face_scale(ctx: Context) -> float:
+    """The head's apparent size in pixels: the geometric mean of the ear-to-ear distance, the
+    outer-eye span and the eye-to-mouth distance.
+
+    The three lengths distort in different ways: the two spans shrink with a head turn (as the
+    cosine of the yaw), the eye-to-mouth distance with a nod, and a tilt changes none of them.
+    Each bad length then moves the mean by a third as much. On the real upright-versus-upright
+    webcam pair the ear span alone changed by 3.4 % with no change in distance; that jitter is
+    why no single length is used. The ears and outer eyes are used where MediaPipe predicts
+    them even when hidden (a turned head hides one ear; that is what the spans measure).
+    """
+    key = "desk:face"
+    cached = ctx._cache.get(key)
+    if isinstance(cached, float):
+        return cached
+    pose = ctx.pose
+    eyes = _eyes(ctx)
+    mouth = geometry.midpoint(ctx.xy(L.MOUTH_LEFT), ctx.xy(L.MOUTH_RIGHT))
+    ears = geometry.distance(pose.xy(L.LEFT_EAR), pose.xy(L.RIGHT_EAR))
+    outer = geometry.distance(pose.xy(L.LEFT_EYE_OUTER), pose.xy(L.RIGHT_EYE_OUTER))
+    height = geometry.distance(eyes, mouth)
+    if min(ears, outer, height) < 1.0:
+        raise Unmeasurable("Face the camera so it sees your face.")
+    value = float((ears * outer * height) ** (1 / 3))
+    ctx._cache[key] = value
+    return value
+
+
 @metric(
     "face_size",
-    "Front view: ear-to-ear distance as a share of the image diagonal; against the user's "
-    "baseline it grows when they lean in toward the screen and shrinks when they lean back.",
+    "Front view: the face's apparent size (the geometric mean of the ear span, the outer-eye "
+    "span and the eye-to-mouth distance) as a share of the image diagonal.",
     unit="ratio",
     proxy="Apparent size stands in for distance from the camera.",
 )
 def face_size(ctx: Context, limb: Limb) -> Measured:
-    value = geometry.distance(ctx.xy(L.LEFT_EAR), ctx.xy(L.RIGHT_EAR)) / _diagonal(ctx)
-    return Measured(value, (L.LEFT_EAR, L.RIGHT_EAR))
+    return Measured(face_scale(ctx) / _diagonal(ctx), _FACE)
+
+
+@metric(
+    "head_gap",
+    "Front view: the height of the shoulder line above the head (the mean of the eye line and "
+    "the nose), over the geometric mean of the face size and the shoulder width. It shrinks "
+    "when the user sinks into the chair or the head drops toward the shoulders. Two scales, "
+    "because each distorts alone: the face with a nod or a turn, the shoulders with a swivel "
+    "of the chair (most at a three-quarter camera).",
+    unit="ratio",
+)
+def head_gap(ctx: Context, limb: Limb) -> Measured:
+    shoulders = geometry.midpoint(ctx.xy(L.LEFT_SHOULDER), ctx.xy(L.RIGHT_SHOULDER))
+    head_y = (float(_eyes(ctx)[1]) + float(ctx.xy(L.NOSE)[1])) / 2
+    scale = math.sqrt(face_scale(ctx) * _shoulder_width(ctx))
+    value = (float(shoulders[1]) - head_y) / scale
+    return Measured(value, (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_EYE, L.RIGHT_EYE, L.NOSE))
+
+
+@metric(
+    "head_shoulder_size",
+    "Front view: the geometric mean of the face size and the shoulder width, as a share of the "
+    "image diagonal: it grows when the user leans in toward the screen (face and shoulders "
+    "grow together; a craned neck grows the face alone and still counts half) and shrinks "
+    "when they slump back.",
+    unit="ratio",
+    proxy="Apparent size stands in for distance from the camera.",
+)
+def head_shoulder_size(ctx: Context, limb: Limb) -> Measured:
+    value = math.sqrt(face_scale(ctx) * _shoulder_width(ctx)) / _diagonal(ctx)
+    return Measured(value, (*_FACE, L.LEFT_SHOULDER, L.RIGHT_SHOULDER))
 
 
 def _line_tilt(a: np.ndarray, b: np.ndarray) -> float:
@@ -214,11 +263,58 @@ def body_scale(ctx: Context, limb: Limb) -> Measured:
     return Measured(max(lengths) / _diagonal(ctx), (L.LEFT_SHOULDER, L.RIGHT_SHOULDER))
 
 
+#: The nose's offset from the ear midpoint, in half ear spans, is about this times tan(yaw).
+#: Fitted on still fixtures whose world landmarks give the head's yaw (a goblet squat at 15
+#: degrees, MediaPipe's test image at 25, lunges at 34, a squat at 48): 1.2 to 1.8, median 1.7.
+HEAD_YAW_GAIN = 1.7
+
+
+@metric(
+    "head_yaw",
+    "The head's turn from facing the camera, signed: positive with the nose toward the image's "
+    "right. From the nose's offset from the ear midpoint, measured along the ear line (so a "
+    "tilted head reads the same) over half the ear span; needs no world landmarks. Uses the "
+    "predicted ear positions even when one is hidden (it is hidden because the head turned).",
+)
+def head_yaw(ctx: Context, limb: Limb) -> Measured:
+    pose = ctx.pose
+    nose = ctx.xy(L.NOSE)
+    left, right = pose.xy(L.LEFT_EAR), pose.xy(L.RIGHT_EAR)
+    axis = right - left
+    span = float(np.hypot(axis[0], axis[1]))
+    if span < 1.0:
+        value = 90.0 if nose[0] >= left[0] else -90.0  # the ears on top of each other: a profile
+    else:
+        unit = axis / span
+        if unit[0] < 0:
+            unit = -unit  # measure along image +x whichever ear is on the left
+        offset = float(np.dot(nose - (left + right) / 2, unit))
+        value = math.degrees(math.atan2(offset / HEAD_YAW_GAIN, span / 2))
+    return Measured(value, (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR))
+
+
+@metric(
+    "body_x",
+    "Where the user sits across the image: the shoulder midpoint (else the eye midpoint) as a "
+    "share of the image width, 0 at the left edge. A calibrated user stays near their place; a "
+    "second person beside them does not.",
+    unit="ratio",
+)
+def body_x(ctx: Context, limb: Limb) -> Measured:
+    if ctx.seen(L.LEFT_SHOULDER) and ctx.seen(L.RIGHT_SHOULDER):
+        x = float(geometry.midpoint(ctx.xy(L.LEFT_SHOULDER), ctx.xy(L.RIGHT_SHOULDER))[0])
+        used: tuple[L, ...] = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+    else:
+        x, used = float(_eyes(ctx)[0]), (L.LEFT_EYE, L.RIGHT_EYE)
+    return Measured(x / ctx.pose.image_size[0], used)
+
+
 @metric(
     "shoulder_yaw",
-    "World landmarks: the shoulder line's angle out of the image plane, 0 facing the camera, "
-    "90 in profile (how the desk monitor tells a side view from a front view). Uses the "
-    "predicted shoulders even when one is hidden.",
+    "World landmarks: the shoulder line's angle out of the image plane, signed: 0 facing the "
+    "camera, positive when the person's left shoulder is nearer the camera, +-90 in profile. "
+    "How the desk monitor tells a front, three-quarter and side view apart, and the camera "
+    "angle a calibration records. Uses the predicted shoulders even when one is hidden.",
 )
 def shoulder_yaw(ctx: Context, limb: Limb) -> Measured:
     world = ctx.pose.world
@@ -227,5 +323,5 @@ def shoulder_yaw(ctx: Context, limb: Limb) -> Measured:
     # The predicted position of a hidden far shoulder still gives the line's direction: in
     # profile that shoulder is usually hidden, which is exactly the case to recognise.
     d = world[L.RIGHT_SHOULDER] - world[L.LEFT_SHOULDER]
-    value = math.degrees(math.atan2(abs(float(d[2])), math.hypot(float(d[0]), float(d[1]))))
+    value = math.degrees(math.atan2(float(d[2]), math.hypot(float(d[0]), float(d[1]))))
     return Measured(value, (L.LEFT_SHOULDER, L.RIGHT_SHOULDER))

@@ -35,6 +35,7 @@ class ReviewEngine(Protocol):
     def faults(self, result: Any) -> dict[str, float]: ...
     def series(self, result: Any) -> dict[str, float | None]: ...
     def summary(self) -> SessionSummary: ...
+    def notes(self) -> tuple[str, ...]: ...
 
 
 @dataclass
@@ -95,6 +96,10 @@ class StretchReview:
     def summary(self) -> SessionSummary:
         return self.recorder.summary()
 
+    def notes(self) -> tuple[str, ...]:
+        """Warnings about the session as a whole (none for stretches)."""
+        return ()
+
 
 @dataclass
 class PostureReview:
@@ -103,18 +108,20 @@ class PostureReview:
 
     baseline: Baseline | None = None
     view: str | None = None
+    sensitivity: str | None = None
     kind: str = "posture"
     monitor: PostureMonitor = field(init=False)
     annotator: PostureAnnotator = field(default_factory=PostureAnnotator)
     bounds: dict[str, Boundary] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.monitor = PostureMonitor(self.baseline, view=self.view)
+        self.monitor = PostureMonitor(self.baseline, view=self.view, sensitivity=self.sensitivity)
 
     def fieldnames(self) -> list[str]:
         base = ["t_s", "status", "view", "problems", "alert", "excluded", "cue"]
         spec = self.monitor.spec
-        return base + sorted({m for view in POSTURE_VIEWS for m in spec.metrics_for(view)})
+        measures = {m for view in POSTURE_VIEWS for m in spec.metrics_for(view)}
+        return base + sorted(measures | {"head_yaw"})  # head_yaw: why a front frame is excluded
 
     def update(self, pose: Pose | None, t_s: float) -> PostureResult:
         result = self.monitor.update(pose, t_s)
@@ -145,3 +152,7 @@ class PostureReview:
 
     def summary(self) -> SessionSummary:
         return self.monitor.summary()
+
+    def notes(self) -> tuple[str, ...]:
+        """Warnings about the session as a whole: a baseline that never fitted the camera."""
+        return self.monitor.notes()

@@ -484,6 +484,7 @@ def review(
             f"Several people were in view in {crowded} of {persons} frames: posecheck followed "
             "one of them, so the results may mix people; review a clip with one person in view."
         )
+    warnings += engine.notes()  # e.g. a posture baseline that never fitted this camera
     facts = ReviewFacts(
         processing_fps=frames / elapsed if elapsed > 0 else 0.0,
         person_frames=persons,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -165,3 +166,106 @@ def test_bad_calibrate_and_monitor_arguments_are_one_sentence(args: list[str], r
     result = run(*args)
     assert result.returncode == 1
     one_sentence(result.stderr)
+
+
+# --- front and three-quarter webcams (issue 10) -------------------------------------------------
+
+
+def webcam(media: Path, name: str) -> str:
+    folder = media / "13_front_webcam"
+    return str(next(folder.glob(f"{name}.*")))
+
+
+def test_the_sunk_down_man_from_the_issue_is_bad_against_his_upright_photo(
+    media: Path, run: Run
+) -> None:
+    result = run("posture", webcam(media, "hcpg_bad_posture"),
+                 "--baseline", webcam(media, "hcpg_good_posture"), "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == CONTRACT
+    assert (data["view"], data["calibrated"], data["status"]) == ("front", True, "bad")
+    assert data["problems"] == ["slouched"]
+    assert {"head_gap", "head_shoulder_size", "head_yaw"} <= set(data["metrics"])
+
+
+@pytest.mark.parametrize(("sensitivity", "status"), [("low", "good"), ("high", "bad")])
+def test_the_sensitivity_option_changes_the_verdict(
+    media: Path, run: Run, sensitivity: str, status: str
+) -> None:
+    result = run("posture", webcam(media, "hcpg_bad_posture"),
+                 "--baseline", webcam(media, "hcpg_good_posture"),
+                 "--sensitivity", sensitivity, "--json")  # fmt: skip
+    assert json.loads(result.stdout)["status"] == status
+
+
+def test_calibrate_from_several_photos_then_judge_and_read_the_ranges(
+    media: Path, run: Run, data_dir: Path
+) -> None:
+    result = run("calibrate", webcam(media, "hcpg_good_posture"), webcam(media, "hcpg_setup"),
+                 "--profile", "laptop", "--sensitivity", "high")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert re.search(
+        r"Saved profile 'laptop' \(front view, camera \d+° to your (left|right); 2 photo\(s\); "
+        r"high sensitivity\)", result.stdout
+    ), result.stdout
+    assert "head gap" in result.stdout and "while looking around" in result.stdout
+    stored = json.loads((data_dir / "profiles" / "laptop.json").read_text())
+    assert stored["version"] == 2 and stored["sensitivity"] == "high" and stored["frames"] == 2
+    low, high = stored["ranges"]["head_gap"]
+    assert low < stored["metrics"]["head_gap"] < high
+    text = run("posture", webcam(media, "hcpg_bad_posture"), "--profile", "laptop")
+    assert "bad: slouched (front view, calibrated, high sensitivity)" in text.stdout
+    assert "head gap" in text.stdout and "your range" in text.stdout
+
+
+def test_a_front_profile_on_a_side_photo_says_to_calibrate_again(
+    media: Path, run: Run, data_dir: Path
+) -> None:
+    calibrated = run("calibrate", webcam(media, "hcpg_good_posture"), "--profile", "laptop")
+    assert calibrated.returncode == 0, calibrated.stderr
+    result = run("posture", desk(media, "side_hunchback_desk_man.jpg"), "--profile", "laptop",
+                 "--json")  # fmt: skip
+    data = json.loads(result.stdout)
+    assert (data["view"], data["calibrated"], data["status"]) == ("side", False, "unknown")
+    (cue,) = data["cues"]
+    assert "calibrate again for this camera position" in cue
+    assert "someone" not in cue.lower() and "smaller" not in cue
+
+
+def test_an_old_profile_is_refused_with_a_sentence(run: Run, data_dir: Path) -> None:
+    folder = data_dir / "profiles"
+    folder.mkdir(parents=True)
+    (folder / "old.json").write_text(json.dumps({
+        "format": "posecheck-posture-baseline", "version": 1, "view": "front",
+        "metrics": {"head_height": 0.7}, "spread": {"head_height": 0.01}, "scale": 0.3,
+        "frames": 30,
+    }))  # fmt: skip
+    result = run("monitor", "--profile", "old")
+    assert result.returncode == 1
+    one_sentence(result.stderr)
+    assert "older posecheck" in result.stderr
+    assert "posecheck calibrate --profile old" in result.stderr
+
+
+def test_review_of_a_side_clip_with_a_front_baseline_says_so(
+    media: Path, run: Run, tmp_path: Path
+) -> None:
+    calibrated = run("calibrate", webcam(media, "hcpg_good_posture"), "--profile", "front")
+    assert calibrated.returncode == 0, calibrated.stderr
+    profile = tmp_path / "data" / "profiles" / "front.json"
+    result = run("review", str(media / "10_desk_sitting" / "side_desk_woman_video.mp4"),
+                 "--posture", "--baseline", str(profile), "--json", "-",
+                 "--no-history")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["calibrated"] is False
+    assert "does not fit this camera position (side view)" in summary["warning"]
+    assert "does not fit this camera position" in result.stderr
+
+
+def test_the_option_choices_are_the_rules_own() -> None:
+    from posecheck.cli.common import POSTURE_VIEW_CHOICES, SENSITIVITY_CHOICES
+    from posecheck.specs.desk import POSTURE_VIEWS, SENSITIVITIES
+
+    assert POSTURE_VIEW_CHOICES == POSTURE_VIEWS and SENSITIVITY_CHOICES == SENSITIVITIES

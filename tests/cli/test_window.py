@@ -225,3 +225,83 @@ def test_live_loop_without_a_display_is_one_sentence_and_releases_the_camera() -
         )  # fmt: skip
     assert str(error.value) == NO_DISPLAY
     assert camera.released
+
+
+# --- a front webcam: the guided look-around and the bars (issue 10) ---------------------------
+
+
+def _colour_near(image: np.ndarray, colour: tuple[int, int, int], x: int, y: int, r: int) -> bool:
+    patch = image[max(0, y - r) : y + r, max(0, x - r) : x + r].astype(np.int16)
+    return bool((np.abs(patch - np.array(colour, np.int16)).max(axis=2) < 10).any())
+
+
+def test_camera_calibration_guides_the_look_around_and_records_a_front_baseline() -> None:
+    from posecheck.overlay import ADJUST
+    from tests.desk.test_desk import _jittered
+
+    upright = fixture_pose("hcpg_good_posture")
+    frames: list[Pose | None] = list(_jittered(upright, 110))
+    shown: list[np.ndarray] = []
+    baseline = record_calibration(
+        0,
+        EstimatorSettings(),
+        sensitivity="high",
+        io=WindowIO(
+            camera_factory=lambda i: StubCamera(110),
+            estimator_factory=stub_factory(frames),
+            show=lambda frame: shown.append(frame) is None,
+            clock=clock_at(10),
+        ),
+    )
+    assert baseline.view == "front" and "head_gap" in baseline.bands
+    assert len(shown) == 99  # 10 s at 10 frames a second: the default calibration
+    # Five places in order, two seconds each: the middle, then the top left corner, ...
+    height, width = shown[0].shape[:2]
+    middle, top_left = (width // 2, height // 2), (round(0.08 * width), round(0.3 * height))
+    assert _colour_near(shown[5], ADJUST, *middle, 6)
+    assert not _colour_near(shown[5], ADJUST, *top_left, 6)
+    assert _colour_near(shown[25], ADJUST, *top_left, 6)
+    assert not _colour_near(shown[25], ADJUST, *middle, 6)
+
+
+def test_monitor_with_a_front_profile_alerts_by_its_sensitivity() -> None:
+    from tests.desk.test_front import drop_head
+
+    upright = fixture_pose("hcpg_good_posture")
+    baseline = calibrate([upright])
+    poses = [upright] * 20 + [drop_head(upright, 0.08)] * 130
+    bells: dict[str, int] = {}
+    for sensitivity in ("low", "medium"):
+        rang: list[int] = []
+        ring = rang.append
+        run_monitor(
+            0,
+            EstimatorSettings(),
+            baseline=baseline,
+            sensitivity=sensitivity,
+            io=WindowIO(
+                camera_factory=lambda i: StubCamera(len(poses)),
+                estimator_factory=stub_factory(poses),
+                show=lambda frame: True,
+                clock=clock_at(10),
+                bell=lambda ring=ring: ring(1),
+            ),
+        )
+        bells[sensitivity] = len(rang)
+    assert bells == {"low": 0, "medium": 1}
+
+
+def test_annotator_draws_each_measure_against_its_calibrated_band() -> None:
+    from posecheck.overlay import BAND, DEAD_ZONE, band_bar
+    from tests.desk.test_front import drop_head
+
+    upright = fixture_pose("hcpg_good_posture")
+    looked_down = drop_head(upright, 0.04)  # the calibrated range has some width
+    result = PostureMonitor(calibrate([upright, looked_down])).update(upright, 0.0)
+    assert result.calibrated and "head_gap" in result.boundaries
+    bar = band_bar(result.boundaries["head_gap"], result.metrics["head_gap"])
+    assert bar.band is not None and bar.now is not None and bar.inside
+    assert bar.ok[0] < bar.band[0] <= bar.now <= bar.band[1] and bar.ok[1] == 1.0
+    out = PostureAnnotator().annotate(np.zeros((480, 640, 3), np.uint8), result)
+    for colour in (BAND, DEAD_ZONE):
+        assert (np.abs(out.astype(np.int16) - colour).max(axis=2) == 0).any(), colour
