@@ -101,7 +101,17 @@ class ProcessEstimator:
                                  settings or EstimatorSettings(), grid),
             name="posecheck-landmarker", daemon=True,
         )
-        self._process.start()
+        try:
+            self._process.start()
+        except BaseException:
+            # A daemonic process (a Dask worker, a pool worker) may not have children: give
+            # the shared memory back instead of leaving it to the resource tracker's warning.
+            child.close()
+            self._conn.close()
+            for slot in self._slots:
+                slot.close()
+                slot.unlink()
+            raise
         child.close()
         self._parent_cpus = _cpus()
         if len(self._parent_cpus) > 1:

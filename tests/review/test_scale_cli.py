@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.review.test_review import blank_video
+from tests.review.test_review import blank_video, trimmed
 
 POSECHECK = Path(sys.executable).parent / "posecheck"
 
@@ -92,3 +92,27 @@ def test_a_second_review_uses_the_stored_landmarks_until_cleared(
     cleared = run("cache", "clear", data=data)
     assert cleared.returncode == 0 and "Removed 1 stored landmark stream(s)" in cleared.stdout
     assert review("--stretch", "bridge")["route"] == "pipeline"
+
+
+@pytest.mark.media
+def test_one_video_on_a_local_cluster_equals_the_review_with_one_worker(
+    media: Path, tmp_path: Path
+) -> None:
+    """`--workers 2` starts a local Dask cluster and finds the landmarks in chunks (2 s here,
+    so a 5 s clip has three); one worker reviews on the same grid: the same verdicts."""
+    clip = trimmed(media / "03_childs_pose" / "childs_pose_side.mp4", 5, tmp_path / "c.mp4")
+
+    def review(workers: str) -> dict[str, object]:
+        result = run("review", clip, "--stretch", "childs-pose", "--json", "-", "--no-history",
+                     "--no-cache", "--chunk-seconds", "2", "--workers", workers,
+                     "--csv", tmp_path / f"{workers}.csv", data=tmp_path / "data")  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr and "INFO" not in result.stderr
+        summary: dict[str, object] = json.loads(result.stdout)
+        return summary
+
+    chunked, alone = review("2"), review("1")
+    assert (chunked["route"], alone["route"]) == ("chunks", "pipeline")
+    for key in ("frames", "reps", "in_position_s", "good_form_s", "segments", "checks"):
+        assert chunked[key] == alone[key], key
+    assert (tmp_path / "2.csv").read_bytes() == (tmp_path / "1.csv").read_bytes()
