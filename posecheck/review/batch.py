@@ -214,15 +214,26 @@ def run_jobs(
 
     Here, one after another, with one worker and no scheduler; else on a Dask cluster (a local
     one of `workers` processes, or the one at `scheduler`), each video one task, except that a
-    batch of one long video is reviewed in chunks on every worker (`chunk_single`). `on_done`
-    is called here with (index, item) as each finishes, in finishing order. See
-    `review_many`."""
+    batch of one long video is reviewed in chunks on every worker (`chunk_single`). Each
+    video's files are written as soon as it finishes; `on_done(index, item)` is called here in
+    the order of `jobs` (a video that finishes early waits for those before it), so history
+    rows are saved in the order given wherever the reviews ran. See `review_many`."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     settings = settings or EstimatorSettings()
     items: list[BatchItem | None] = [None] * len(jobs)
     keys: dict[int, CacheKey] = {}
     stored: dict[int, LandmarkStream] = {}
+    announced = 0
+
+    def announce() -> None:
+        """on_done for every finished item not yet announced before the first unfinished."""
+        nonlocal announced
+        while announced < len(jobs) and items[announced] is not None:
+            item = items[announced]
+            if on_done is not None and item is not None and item.error != CANCELLED:
+                on_done(announced, item)
+            announced += 1
 
     def finish(index: int, outcome: _Outcome) -> None:
         job = jobs[index]
@@ -239,8 +250,7 @@ def run_jobs(
         item = BatchItem(job.path, outcome.summary, error, outputs, json_path,
                          outcome.thumbnails, outcome.from_cache)  # fmt: skip
         items[index] = item
-        if on_done is not None:
-            on_done(index, item)
+        announce()
 
     # Stored landmarks first: a video reviewed before is judged here without the model.
     if cache is not None:
@@ -297,6 +307,7 @@ def run_jobs(
     for index, job in enumerate(jobs):
         if items[index] is None:  # only a cancelled batch leaves videos unfinished
             items[index] = BatchItem(job.path, error=CANCELLED, outputs=ReviewOutputs())
+    announce()  # those that finished after one that was cancelled
     return [item for item in items if item is not None]
 
 
@@ -394,7 +405,8 @@ def review_many(
     landmarker: `review`'s mode when reviewing here (default "process").
     cache: judge videos reviewed before from their stored landmarks; store every new stream.
     grid: where trackers restart in long videos (posecheck.review.chunks).
-    on_done: called in this process as each video finishes (in finishing order).
+    on_done: called in this process for each finished video, in the order of `paths` (its
+        files are written as soon as it finishes; its turn comes once those before it are done).
     cancel: once set, the videos under review stop within a frame here (within half a second on
         a cluster), their partial outputs removed, no other starts, and every video not
         finished gets the error `CANCELLED`; videos already finished keep their results.

@@ -118,6 +118,10 @@ def test_a_batch_through_the_scheduler_matches_the_local_review(
         assert (tmp_path / "remote" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
     assert sorted(p.name for p in (tmp_path / "remote").iterdir()) == [
         "bridge.csv", "bridge.json", "squats.csv", "squats.json"]
+    # History rows in the order given, wherever the reviews ran and whichever finished first.
+    sessions = json.loads(run("history", "--json", data=tmp_path / "data").stdout)["sessions"]
+    saved = [Path(s["video"]).name for s in sorted(sessions, key=lambda s: s["id"])]
+    assert saved == ["squats.mp4", "bridge.mp4"] * 2
 
 
 def test_a_worker_killed_mid_batch_has_its_review_done_again(
