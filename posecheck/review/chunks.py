@@ -203,8 +203,9 @@ def landmark_chunk(
                 builder.add(frame.t_ms, pose, size)
                 if progress is not None:
                     progress(len(builder))
-        last = chunk.end_ms is None
-        stream = builder.build(reader.warning if last else None)
+        # A chunk that stops at its end leaves the reader unfinished (no warning); one that
+        # reached the end of the file says what the file was like (cut short, damaged).
+        stream = builder.build(reader.warning)
     finally:
         reader.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -119,7 +119,8 @@ class LandmarkStream:
 
     @classmethod
     def concat(cls, parts: Sequence[LandmarkStream]) -> LandmarkStream:
-        """Chunks joined in time order; the warning of the last one (where the file ends)."""
+        """Chunks joined in time order, with the warning of the last one that has frames (the
+        one that reached the end of the file; chunks past a file cut short are empty)."""
         if not parts:
             raise ValueError("nothing to join")
         sizes = {p.image_size for p in parts if len(p)}
@@ -135,7 +136,7 @@ class LandmarkStream:
             np.concatenate([p.has_world for p in parts]),
             np.concatenate([p.people for p in parts]),
             size,
-            parts[-1].warning,
+            next((p.warning for p in reversed(parts) if len(p)), parts[-1].warning),
         )
 
     # --- on disk: one uncompressed .npz (landmarks hardly compress: 11 % for the cost of deflate)

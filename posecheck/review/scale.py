@@ -198,7 +198,13 @@ class ChunkedPoses:
         self.path = path
         self._starts = [c.start_ms for c in self.chunks]
         self._results: dict[int, ChunkResult] = {}
-        self.warning: str | None = None
+
+    @property
+    def warning(self) -> str | None:
+        """What the chunk that reached the end of the file found (see LandmarkStream.concat)."""
+        done = [self._results[i].stream for i in sorted(self._results)]
+        return next((s.warning for s in reversed(done) if len(s)), done[-1].warning if done
+                    else None)  # fmt: skip
 
     def chunk(self, index: int) -> ChunkResult:
         if index not in self._results:
@@ -208,8 +214,6 @@ class ChunkedPoses:
                 raise
             except Exception as exc:
                 raise InputError(_failure(self.path, exc)) from None
-            if index == len(self.chunks) - 1:
-                self.warning = self._results[index].stream.warning
         return self._results[index]
 
     def pose_at(self, t_ms: int) -> Pose | None:

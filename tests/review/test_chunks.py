@@ -205,3 +205,21 @@ def test_a_whole_review_and_its_chunks_use_the_same_trackers(
                 assert pose == expected[t], (chunk, t)
     starts = sorted({started for started, _ in expected.values()})
     assert len(starts) >= 8  # it did restart, once per grid cell
+
+
+@pytest.mark.media
+def test_a_file_cut_short_says_so_once_in_chunks_too(media: Path, tmp_path: Path) -> None:
+    """Its header promises 9.9 s, its frames stop after 2.2 s: the chunks planned past the
+    end find nothing, and the chunk that reached the end says how far the file went."""
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes((media / "03_childs_pose" / "childs_pose_side.mp4").read_bytes()[:150_000])
+    grid = Grid(2000, 500)
+    chunks = plan_chunks(round((probe(cut).duration_s or 0) * 1000), grid)
+    assert len(chunks) == 5
+    joined = LandmarkStream.concat([landmark_chunk(cut, c, grid=grid).stream for c in chunks])
+    sequential = review(cut, engine("childs-pose"), landmarker="inline", grid=grid,
+                        keep_landmarks=True)  # fmt: skip
+    assert sequential.landmarks is not None
+    np.testing.assert_array_equal(joined.t_ms, sequential.landmarks.t_ms)
+    assert joined.warning == sequential.warning
+    assert joined.warning is not None and "cut short: analysed the first 2.2 s" in joined.warning
