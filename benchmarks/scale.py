@@ -150,15 +150,16 @@ def child(variant: str, args: dict[str, Any]) -> dict[str, Any]:
         from posecheck.estimator import Estimator, RunningMode
         from posecheck.video import read_frames
 
-        spent, frames = 0.0, 0
+        spent, cpu, frames = 0.0, 0.0, 0
         with Estimator(RunningMode.VIDEO) as estimator, read_frames(args["video"],
                                                                      max_side=1280) as reader:
             for frame in reader:
-                clock = time.perf_counter()
+                clock, cpu_clock = time.perf_counter(), time.process_time()
                 estimator.process(frame.image, frame.t_ms)
                 spent += time.perf_counter() - clock
+                cpu += time.process_time() - cpu_clock
                 frames += 1
-        return {"frames": frames, "process_s": spent}
+        return {"frames": frames, "process_s": spent, "process_cpu_s": cpu}
     if variant in ("review", "memory"):
         from posecheck.review.scale import review_video
 
@@ -318,18 +319,29 @@ def main() -> None:
                 label, r = runs[-1][0], runs[-1][1]
                 if variant == "bare":
                     print(f"  bare landmarker: {r['frames'] / r['process_s']:.1f} frames/s "
-                          f"(process() only), load {r['load'][0]:.1f}->{r['load'][1]:.1f}")
+                          f"(process() only; its CPU "
+                          f"{1000 * r['process_cpu_s'] / r['frames']:.1f} ms/frame), load "
+                          f"{r['load'][0]:.1f}->{r['load'][1]:.1f}")
                 else:
                     what = "+ annotated video" if extra["video_out"] else "summary + CSV"
                     label = f"{extra['workers']} worker(s), {what} ({r['route']})"
                     print(line(label, r))
             bares = [r["frames"] / r["process_s"] for v, r in runs if v == "bare"]
             bare = sum(bares) / len(bares)
+            bare_cpu = sum(r["process_cpu_s"] / r["frames"] for v, r in runs if v == "bare") / len(
+                bares)
             print(f"  ratios to the mean bare landmarker ({bare:.1f} frames/s), whole runs:")
             for (variant, r), (_, extra) in zip(runs, order, strict=True):
                 if variant == "review":
                     what = "+ video" if extra["video_out"] else "analysis"
                     print(line(f"{extra['workers']} worker(s), {what}", r, bare))
+                    # What a quiet machine of this many cores would give if CPU were the only
+                    # limit: the tree's CPU per frame spread over the cores in use.
+                    cores = min(os.cpu_count() or 1, extra["workers"] + 1)
+                    ideal = min(cores, extra["workers"] + 1) / (r["cpu_s"] / r["frames"])
+                    print(f"      CPU per frame {r['cpu_s'] / r['frames'] / bare_cpu:.2f} x the "
+                          f"bare landmarker's; at best, with {cores} cores fully used: "
+                          f"{ideal * bare_cpu:.2f} x bare")  # fmt: skip
                     for c in r["chunks"]:
                         print(f"      chunk: {c['seconds']} s, CPU {c['cpu_s']} s, "
                               f"peak RSS {c['peak_rss_mb']} MB")
