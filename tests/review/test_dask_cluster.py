@@ -22,7 +22,7 @@ import pytest
 
 from posecheck.review import ReviewOutputs, StretchReview
 from posecheck.review.batch import review_many
-from posecheck.review.chunks import landmark_chunk, plan_chunks
+from posecheck.review.chunks import Grid, landmark_chunk, plan_chunks
 from posecheck.review.landmark_stream import LandmarkStream
 from posecheck.review.scale import review_video
 from posecheck.specs import get_stretch
@@ -31,6 +31,8 @@ from tests.review.test_review import trimmed
 pytestmark = pytest.mark.media
 
 BIN = Path(sys.executable).parent
+#: 2 s chunks: three in a 5 s clip.
+GRID = Grid(2000, 1000)
 DASK, POSECHECK = BIN / "dask", BIN / "posecheck"
 
 
@@ -172,11 +174,11 @@ def test_a_long_video_in_chunks_on_the_cluster_has_the_landmarks_of_its_chunks(
     reviewed = review_video(
         clip, partial(StretchReview, get_stretch("childs-pose")),
         ReviewOutputs(csv=tmp_path / "c.csv"), scheduler=scheduler, send_files=True,
-        chunk_ms=2000,
+        grid=GRID,
     )  # fmt: skip
     assert reviewed.route == "chunks" and len(reviewed.chunks) == 3
-    here = LandmarkStream.concat([landmark_chunk(clip, c).stream
-                                  for c in plan_chunks(5000, chunk_ms=2000)])  # fmt: skip
+    here = LandmarkStream.concat([landmark_chunk(clip, c, grid=GRID).stream
+                                  for c in plan_chunks(5000, GRID)])  # fmt: skip
     there = reviewed.result.landmarks
     assert there is not None
     np.testing.assert_array_equal(there.t_ms, here.t_ms)
