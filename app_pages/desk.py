@@ -24,16 +24,27 @@ from posecheck.desk import (
     resolve_sensitivity,
 )
 from posecheck.errors import PosecheckError
-from posecheck.history import save_session
 from posecheck.metrics import get_metric
 from posecheck.overlay import PostureAnnotator, band_bar
 from posecheck.pose import Pose
 from posecheck.profiles import DEFAULT_PROFILE, load_profile, profile_path, save_profile
+from posecheck.recap import PostureRecap, clock, finish_posture
 from posecheck.review import PostureReview
 from posecheck.session import PostureTotals
 from posecheck.specs import catalog
 from posecheck.specs.desk import SENSITIVITIES, CalibrationSettings, posture_spec
-from posecheck.stream import Image, PageLink, PoseTap, page_stream, rtc_configuration
+from posecheck.stream import (
+    MODEL_STATUS,
+    Image,
+    PageLink,
+    PoseTap,
+    StreamHolder,
+    WarmLandmarkers,
+    page_stream,
+    rtc_configuration,
+    shared_landmarkers,
+    starting_status,
+)
 
 STATUS_LABEL = {
     PostureStatus.GOOD: ":green[Good posture]",
@@ -65,7 +76,7 @@ BEEP = """<script>
 </script>"""
 
 
-class DeskLink(PageLink[PostureReview, PostureResult]):
+class DeskLink(PageLink[PostureReview, PostureResult, PostureRecap]):
     """The Desk page's monitor per stream, for one browser session, view and profile.
 
     Besides what `PageLink` shares, the page records a calibration through `tap` and hands a
@@ -118,15 +129,8 @@ class DeskLink(PageLink[PostureReview, PostureResult]):
     def annotate(self, frame: Image, result: PostureResult) -> Image:
         return ANNOTATOR.annotate(frame, result)
 
-    def finish(self, engine: PostureReview) -> tuple[bool, str] | None:
-        summary = engine.summary()
-        if summary.in_position_s <= 0:
-            return (False, "No posture was judged in this session, so nothing was saved.")
-        try:
-            save_session(summary, source="live")
-        except PosecheckError as error:
-            return (False, f"Not saved to your history: {error}")
-        return (True, "Saved to your history.")
+    def finish(self, engine: PostureReview) -> PostureRecap | None:
+        return finish_posture(engine.summary())
 
 
 ANNOTATOR = PostureAnnotator(alert_after_s=posture_spec().settings.alert_after_s)
@@ -223,6 +227,58 @@ def _stats(stats: PostureTotals) -> None:
     away.metric("Away", _minutes(stats.away_s))
     alerts.metric("Alerts", stats.alerts)
     longest.metric("Longest slouch", f"{stats.longest_bad_s:.0f} s")
+
+
+def recap_card(recap: PostureRecap) -> None:
+    """The desk session just finished, in place of the live status once the stream ends."""
+    (st.success if recap.saved else st.warning)(recap.message, icon=":material/history:")
+    totals = recap.summary.posture
+    if totals is None or recap.summary.in_position_s <= 0:
+        st.info("Press START to monitor again.")
+        return
+    with st.container(border=True, key="desk_recap"):
+        st.markdown("#### Your desk session")
+        _stats(totals)
+        share, earlier = recap.slouch_share, recap.earlier
+        if share is not None and earlier is not None and earlier.slouch_share is not None:
+            points = 100 * (share - earlier.slouch_share)
+            label = recap.earlier_label
+            st.metric(
+                "Time slouched, share of judged time", f"{share:.0%}",
+                delta=f"{points:+.0f} points against {label}", delta_color="inverse",
+            )  # fmt: skip
+            sessions = f"{earlier.sessions} session" + ("s" if earlier.sessions != 1 else "")
+            st.caption(
+                f"{label.capitalize() if label else ''}: {earlier.slouch_share:.0%} slouched "
+                f"over {clock(earlier.good_s + earlier.bad_s)} judged ({sessions})."
+            )
+        elif share is not None:
+            st.metric("Time slouched, share of judged time", f"{share:.0%}")
+            st.caption("No earlier day of desk sessions to compare with yet.")
+        if recap.session_id is not None:
+            st.page_link("app_pages/history.py", label="This session in your history",
+                         icon=":material/history:",
+                         query_params={"session": str(recap.session_id)})  # fmt: skip
+    st.caption("Press START to monitor again.")
+
+
+def not_live(
+    link: DeskLink, holder: StreamHolder[PostureResult], playing: bool, signalling: bool,
+    landmarkers: WarmLandmarkers,
+) -> None:  # fmt: skip
+    """What is happening before the first result: the camera connecting, the model loading."""
+    status = starting_status(
+        ending=link.ending, session=holder.live, playing=playing,
+        signalling=signalling,
+    )  # fmt: skip
+    if status is not None:
+        st.info(status, icon=":material/hourglass_top:")
+        return
+    st.info("Press START and allow the camera.")
+    if landmarkers.state == "failed":
+        st.error(f"The pose model could not be loaded: {landmarkers.error}")
+    elif landmarkers.state in MODEL_STATUS:
+        st.caption(MODEL_STATUS[landmarkers.state])
 
 
 def _finish_calibration(
@@ -363,14 +419,16 @@ def desk_page() -> None:
     key = f"desk-{choice}-{profile}"
     if st.session_state.get("desk_key") != key:
         st.session_state.pop("desk_calibration", None)
+    landmarkers = shared_landmarkers()
     holder, link = page_stream(
-        st.session_state, "desk", key, lambda: DeskLink(view, baseline, sensitivity)
-    )
+        st.session_state, "desk", key, lambda: DeskLink(view, baseline, sensitivity),
+        landmarkers=landmarkers,
+    )  # fmt: skip
     link.use_sensitivity(sensitivity)
 
     live, panel = st.columns([3, 2])
     with live:
-        webrtc_streamer(
+        ctx = webrtc_streamer(
             key=key,
             mode=WebRtcMode.SENDRECV,
             rtc_configuration=rtc_configuration(),
@@ -393,6 +451,9 @@ def desk_page() -> None:
             st.session_state.pop("desk_calibration", None)
             link.tap.start(spec.calibration.seconds)
         sound = st.toggle("Beep on alerts", value=True, key="desk_sound")
+    playing, signalling = bool(ctx.state.playing), bool(ctx.state.signalling)
+    if not (playing or signalling):
+        landmarkers.prime()  # never while a stream starts or runs: it would compete with it
 
     @st.fragment(run_every=0.5)
     def status() -> None:
@@ -423,12 +484,12 @@ def desk_page() -> None:
                 f"Judged against your calibration ({current.describe()}, profile "
                 f"'{profile}', {sensitivity} sensitivity)."
             )
-        if link.saved is not None:
-            saved, message = link.saved
-            (st.success if saved else st.warning)(message, icon=":material/history:")
         result = link.latest()
         if result is None:
-            st.info("Press START and allow the camera.")
+            if link.outcome is not None and not (link.ending or playing or signalling):
+                recap_card(link.outcome)
+            else:
+                not_live(link, holder, playing, signalling, landmarkers)
             return
         title = STATUS_LABEL[result.status]
         if result.status is PostureStatus.BAD and result.problems:

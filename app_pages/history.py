@@ -1,5 +1,8 @@
 """History page: past sessions in a table, trends over days as charts, one session's details,
-and delete with a confirmation. Reads the SQLite history through posecheck.store."""
+and delete with a confirmation. Reads the SQLite history through posecheck.store.
+
+`?session=ID` in the address (the live pages' end-of-session cards link here) opens that
+session's details first."""
 
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ SEGMENT_COLOURS = {
     "setting up": "#9ecae1",
     "in position": "#fdae6b",
     "holding": "#74c476",
+    "rep": "#6baed6",
+    "between reps": "#c6dbef",
     "done": "#31a354",
     "good": "#74c476",
     "bad": "#fb6a4a",
@@ -29,6 +34,7 @@ SEGMENT_COLOURS = {
 #: The nearest Streamlit Markdown colour to each segment colour, for the timeline's key.
 MARKDOWN_COLOURS = {
     "setting up": "blue", "in position": "orange", "holding": "green", "done": "green",
+    "rep": "blue", "between reps": "blue",
     "good": "green", "bad": "red",
 }  # fmt: skip
 
@@ -189,6 +195,8 @@ def _details(store: Store, record: SessionRecord) -> None:
             st.error(str(error))
             return
         st.session_state["history_deleted"] = record.id
+        if st.query_params.get("session") == str(record.id):
+            del st.query_params["session"]
         st.rerun()
     if no.button("Keep it", key="history_no"):
         st.session_state.pop("history_confirm", None)
@@ -262,6 +270,24 @@ def _rejudge(record: SessionRecord) -> None:
 def _stretch_name(stretch_id: str) -> str:
     spec = catalog().get(stretch_id)
     return spec.name if spec is not None else stretch_id
+def _asked_for(by_id: dict[int | None, SessionRecord]) -> int | None:
+    """The session named by `?session=ID`, chosen in the picker the first time the page sees
+    that address (the person may pick another afterwards); a warning when there is none."""
+    raw = st.query_params.get("session")
+    if raw is None:
+        return None
+    try:
+        number = int(raw)
+    except ValueError:
+        st.warning(f"The link asks for session '{raw}', which is not a session number.")
+        return None
+    if number not in by_id:
+        st.warning(f"Session #{number} is not in your history (it may have been deleted).")
+        return None
+    if st.session_state.get("history_opened") != raw:
+        st.session_state["history_opened"] = raw
+        st.session_state["history_pick"] = number
+    return number
 
 
 def history_page() -> None:
@@ -282,20 +308,28 @@ def history_page() -> None:
                 "are saved here."
             )
             return
+        by_id = {r.id: r for r in sessions}
+        asked = _asked_for(by_id)
+
+        def details() -> None:
+            st.subheader("Details")
+            chosen = st.selectbox(
+                "Session", list(by_id), format_func=lambda i: _label(by_id[i]),
+                key="history_pick",
+            )  # fmt: skip
+            _details(store, by_id[chosen])
+
+        if asked is not None:
+            details()  # opened for this session: its details first
         st.subheader("Trends")
         _trends(store)
         st.subheader("Sessions")
         st.dataframe(_table(sessions), hide_index=True, width="stretch")
-        st.subheader("Details")
-        by_id = {r.id: r for r in sessions}
-        chosen = st.selectbox(
-            "Session", list(by_id), format_func=lambda i: _label(by_id[i]), key="history_pick"
-        )
-        _details(store, by_id[chosen])
+        if asked is None:
+            details()
     except PosecheckError as error:
         st.error(str(error))
     finally:
         store.close()
-
 
 history_page()

@@ -30,10 +30,14 @@ from posecheck.estimator import Estimator, RunningMode
 from posecheck.media import media_dir
 from posecheck.overlay import CoachAnnotator, PostureAnnotator
 from posecheck.pose import Pose
+from posecheck.review import RoutineReview
 from posecheck.specs import catalog
 
 #: The desk posture monitor, timed on the same frames as the stretches.
 POSTURE = "desk-posture"
+#: The routine review's engine (every catalog stretch's entry, the rep stretches' trackers,
+#: the stretch found judged by its coach), timed on the same frames.
+ROUTINE = "routine"
 #: ... and calibrated, on front-webcam frames.
 FRONT = "desk-front"
 FRONT_STILLS = ("hcpg_good_posture", "hcpg_setup", "hcpg_bad_posture")
@@ -75,6 +79,9 @@ def engine(
     annotate: Callable[[np.ndarray, Any], np.ndarray]
     if spec_id == POSTURE:
         update, annotate = PostureMonitor().update, PostureAnnotator().annotate
+    elif spec_id == ROUTINE:
+        routine = RoutineReview()
+        update, annotate = routine.update, routine.annotate
     elif spec_id == FRONT:
         baseline = calibrate(poses[:60], min_frames=5)
         update, annotate = PostureMonitor(baseline).update, PostureAnnotator().annotate
@@ -109,7 +116,7 @@ def main() -> None:
         f"{'engine':<22}{'engine ms':>9}{'overlay ms':>11}{'total ms':>9}{'p90 ms':>8}"
         f"{'vs landmarker':>15}"
     )
-    for spec_id in [s for s in args.stretch or [*catalog(), POSTURE] if s != FRONT]:
+    for spec_id in [s for s in args.stretch or [*catalog(), POSTURE, ROUTINE] if s != FRONT]:
         row(spec_id, engine(spec_id, frames, poses), bare_median)
     if not args.stretch or FRONT in args.stretch:
         front = front_frames(args.frames)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import cv2
@@ -10,8 +9,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from posecheck.errors import InputError
+from posecheck.inputs import read_bytes
 
 IMAGE_TYPES = ("jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff")
+#: Larger files are refused before they are read: no photo a camera takes comes near it.
+MAX_PHOTO_BYTES = 256 * 1024 * 1024
 
 # OpenCV logs decoder complaints ("IHDR chunk shall be first") to stderr; the user gets our one
 # sentence instead.
@@ -31,16 +33,8 @@ def decode_image(data: bytes, name: str = "the upload") -> NDArray[np.uint8]:
 
 
 def read_image(path: str | Path) -> NDArray[np.uint8]:
-    """Read a photo file as BGR, or raise `InputError` saying why not."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path} does not exist.")
-    if path.is_dir():
-        raise InputError(f"{path} is a folder, not an image file.")
-    if not os.access(path, os.R_OK):
-        raise InputError(f"{path} cannot be read (permission denied).")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path} cannot be read ({exc.strerror or exc}).") from None
+    """Read a photo file as BGR, or raise `InputError` saying why not (missing, a folder, a
+    FIFO or device: only regular files are read, so a FIFO never blocks; too large; not an
+    image)."""
+    data = read_bytes(path, "image file", max_bytes=MAX_PHOTO_BYTES)
     return decode_image(data, str(path))

@@ -233,6 +233,23 @@ def _draw_status(frame: Image, result: FrameResult) -> Image:
     return frame
 
 
+def draw_tag(frame: Image, text: str) -> Image:
+    """A small dark tag at the top right naming what is shown (the stretch being judged in a
+    routine). Draws on `frame` and returns it."""
+    width = frame.shape[1]
+    scale = _scale(frame)
+    font, thick = cv2.FONT_HERSHEY_SIMPLEX, max(1, round(scale))
+    font_scale = 0.5 * scale
+    pad = max(3, round(6 * scale))
+    text = _fit(text, font, font_scale, thick, width // 2)
+    (tw, th), base = cv2.getTextSize(text, font, font_scale, thick)
+    top = round(40 * scale)  # below the cue banner
+    x = width - tw - 3 * pad
+    cv2.rectangle(frame, (x - pad, top), (width - pad, top + th + base + 2 * pad), (32, 32, 32), -1)
+    cv2.putText(frame, text, (x, top + pad + th), font, font_scale, WHITE, thick, cv2.LINE_AA)
+    return frame
+
+
 def _fit(text: str, font: int, font_scale: float, thick: int, width: int) -> str:
     """Shorten `text` with an ellipsis until it fits `width` pixels."""
     if cv2.getTextSize(text, font, font_scale, thick)[0][0] <= width:

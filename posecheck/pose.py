@@ -41,6 +41,10 @@ class Pose:
         image_size: (width, height) in pixels of the frame the pose was found in.
         timestamp_ms: the frame's time in VIDEO mode, None for a still image.
         people: how many people the landmarker found (this pose is the main one).
+        mixed: the skeleton's limbs appear to belong to more than one person (it shares a limb
+            with another person's skeleton while its trunk is elsewhere, or its proportions
+            are impossible for one body; see `posecheck.estimator`). Such a pose is never
+            judged: its angles would mix two people.
     """
 
     normalized: FloatArray
@@ -50,6 +54,7 @@ class Pose:
     image_size: tuple[int, int]
     timestamp_ms: int | None = None
     people: int = 1
+    mixed: bool = False
     _pixels: FloatArray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -80,7 +85,7 @@ class Pose:
     @property
     def others_present(self) -> bool:
         """True when more than one person was found; this pose is the chosen main person."""
-        return self.people > 1
+        return self.people > 1 or self.mixed
 
     def xy(self, landmark: Landmark) -> FloatArray:
         """The landmark's (x, y) in pixels."""

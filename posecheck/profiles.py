@@ -16,6 +16,7 @@ from typing import Any
 
 from posecheck.desk import Baseline, OldBaselineError
 from posecheck.errors import InputError
+from posecheck.inputs import Unparsable, read_json
 
 # One source for where user data lives: the history store's rule.
 from posecheck.store import DATA_DIR_ENV, data_dir
@@ -73,14 +74,13 @@ def load_baseline_file(path: str | Path, *, name: str | None = None) -> Baseline
         if name
         else "calibrate again to write a new one"
     )
-    if not path.is_file():
-        raise ProfileError(f"The baseline file {path} does not exist.")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ProfileError(f"The profile file {path} is damaged (not valid JSON): {fix}.") from None
-    except OSError as exc:
-        raise ProfileError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+        # Regular files only, at most a few MB, nesting that cannot crash the parser.
+        data = read_json(path, "baseline file")
+    except Unparsable as exc:
+        raise ProfileError(f"The profile file {path} is damaged ({exc.reason}): {fix}.") from None
+    except InputError as exc:
+        raise ProfileError(str(exc)) from None
     if isinstance(data, dict):
         data = {k: v for k, v in data.items() if k not in ("profile", "camera")}
     try:

@@ -3,12 +3,20 @@
 `evaluate` says whether the person is in position for the stretch (view and entry conditions)
 with the setup guidance when not, and judges every check on the frame as it is. What to make of
 a check while the person is not (yet) in position is the coach's policy (posecheck.coach): it
-shows setup guidance, never form faults.
+shows setup guidance, never form faults. A check that cannot be judged from the current view
+(its spec names the views it can) is unknown without a cue: the coach says once which checks
+the view can judge instead of asking for another view in the middle of a set.
+
+`judge_rep` judges one repetition of a moving stretch on the frames near its end range, and
+`entries` says for many stretches at once whether a frame is in position for each (what a
+routine review needs on every frame), sharing the measurements they have in common.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -22,10 +30,13 @@ from posecheck.specs import Check, StretchSpec
 __all__ = [
     "VIEW_CUES",
     "Evaluation",
+    "RepJudgement",
     "Status",
     "Verdict",
+    "entries",
     "evaluate",
     "judge",
+    "judge_rep",
     "measurement_key",
     "unjudged",
 ]
@@ -101,6 +112,12 @@ def unjudged(verdict: Verdict) -> Verdict:
     return Verdict(verdict.check, Status.UNKNOWN, replace(verdict.measurement, reason=""))
 
 
+def other_view(check: Check) -> Verdict:
+    """A check this camera view cannot judge: unknown, and no cue of its own (the coach says
+    once which checks the view can judge, rather than asking to turn in the middle of a set)."""
+    return Verdict(check, Status.UNKNOWN, Measurement(check.metric, None, ""))
+
+
 VIEW_CUES = {
     "side": "Turn side-on to the camera so it sees you in profile.",
     "front": "Face the camera.",
@@ -147,6 +164,8 @@ def evaluate(
     margins = margins or {}
     verdicts = [
         judge(check, get(check.metric, check.limb), margins.get(check.id, 0.0))
+        if check.judged_from(view)
+        else other_view(check)
         for check in spec.checks
     ]
     # What the temporal layer follows over time (reps, trends) is measured here too.
@@ -176,3 +195,124 @@ def _worked_side(ctx: Context, spec: StretchSpec, side: str | None) -> str | Non
     except (Unmeasurable, DegenerateGeometryError):  # the role's landmarks are not seen
         return None
 
+
+
+# --- repetitions ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RepJudgement:
+    """One repetition judged at its end range: a verdict per check (with the value judged),
+    and whether the person was recognisably doing the stretch there (`in_position`: the entry
+    conditions and the view held on at least one frame near each end of the range)."""
+
+    verdicts: tuple[Verdict, ...]
+    in_position: bool
+
+    @property
+    def form_ok(self) -> bool:
+        """Every required check ok (an unknown required check is not ok, as for holds)."""
+        return all(v.status is Status.OK for v in self.verdicts if v.check.required)
+
+
+def judge_rep(
+    spec: StretchSpec,
+    frames: Sequence[Evaluation],
+    extreme: float | None = None,
+    ends: tuple[float, float] | None = None,
+) -> RepJudgement:
+    """Judge a rep on `frames`, the evaluations of the frames near its end range.
+
+    The check on the rep's own metric is judged on `extreme`, how far the rep went (given for
+    out-and-back reps); every other check on its median over the frames that could judge it,
+    so a single glitchy frame does not decide and the value shown is the value judged. A
+    check's `rep_margin` widens its range: a value just outside passes (and is shown as at
+    the limit, never as plainly ok). For a
+    cycle, `ends` (low, high) splits the frames into its two ends, and each must have a frame
+    in position. A check measured on none of the frames is unknown with the commonest reason.
+    """
+    reps = spec.reps
+    rep_key = None if reps is None else measurement_key(reps.metric, reps.limb)
+    verdicts = []
+    for check in spec.checks:
+        key = measurement_key(check.metric, check.limb)
+        judged = [f for f in frames if check.judged_from(f.view)]
+        if extreme is not None and key == rep_key:
+            verdicts.append(judge(check, Measurement(check.metric, extreme), check.rep_margin))
+            continue
+        if not judged:
+            verdicts.append(other_view(check))
+            continue
+        values = [m.value for f in judged if (m := f.measurements.get(key)) is not None]
+        known = [v for v in values if v is not None]
+        if known:
+            value = statistics.median(known)
+            verdicts.append(judge(check, Measurement(check.metric, value), check.rep_margin))
+            continue
+        reasons = Counter(
+            m.reason for f in judged if (m := f.measurements.get(key)) is not None and m.reason
+        )
+        reason = reasons.most_common(1)[0][0] if reasons else "Not seen at the end of the rep."
+        verdicts.append(judge(check, Measurement(check.metric, None, reason)))
+    if ends is None:
+        placed = any(f.in_position for f in frames)
+    else:
+        middle = (ends[0] + ends[1]) / 2
+        sides = [
+            any(f.in_position for f in frames if _rep_value(f, rep_key, middle) is high)
+            for high in (False, True)
+        ]
+        placed = all(sides)
+    return RepJudgement(tuple(verdicts), placed)
+
+
+def _rep_value(frame: Evaluation, key: str | None, middle: float) -> bool | None:
+    """Whether the frame's rep metric lies on the high side of `middle` (None: not measured)."""
+    m = frame.measurements.get(key) if key is not None else None
+    if m is None or m.value is None:
+        return None
+    return m.value >= middle
+
+
+# --- many stretches at once ----------------------------------------------------------------
+
+#: Metrics many specs' entry conditions share, tested first so that most specs are ruled out
+#: by a measurement another spec already paid for.
+_SHARED_FIRST = ("trunk_from_horizontal", "trunk_lean", "face_up", "knee_angle", "shin_incline")
+
+
+def _rank(metric: str) -> int:
+    return _SHARED_FIRST.index(metric) if metric in _SHARED_FIRST else len(_SHARED_FIRST)
+
+
+def entries(specs: Iterable[StretchSpec], pose: Pose | None) -> dict[str, bool]:
+    """stretch id -> whether `pose` is in position for it (the view and every entry
+    condition, as `evaluate` says), for many specs at once; all False with nobody in view.
+
+    Each spec stops at its first failing condition, and a measurement is taken once per frame
+    for every spec that uses it (those on the worked/other side once per spec's worked role),
+    so asking all 16 catalog stretches costs about as much as evaluating one of them."""
+    if pose is None:
+        return {spec.id: False for spec in specs}
+    shared = Context(pose)
+    cache: dict[str, Measurement] = {}
+    contexts: dict[object, Context] = {}
+    out = {}
+    for spec in specs:
+        ok = "any" in spec.views or shared.view in spec.views
+        for condition in sorted(spec.entry, key=lambda c: _rank(c.metric)) if ok else ():
+            if condition.limb in (Limb.WORKED, Limb.OTHER):
+                ctx = contexts.get(spec.worked)
+                if ctx is None:
+                    ctx = contexts[spec.worked] = Context(pose, worked=spec.worked)
+                key = f"{spec.worked}/{measurement_key(condition.metric, condition.limb)}"
+            else:
+                ctx, key = shared, measurement_key(condition.metric, condition.limb)
+            m = cache.get(key)
+            if m is None:
+                m = cache[key] = measure(ctx, condition.metric, condition.limb)
+            if m.value is None or not condition.target.contains(m.value):
+                ok = False
+                break
+        out[spec.id] = ok
+    return out

@@ -9,8 +9,9 @@ and desk posture alike, whether it ran live or over a recorded video.
     summary.to_json()                         # JSON only at the edges (files, database)
 
 Engines make summaries (`StretchRecorder` for the coach, `PostureMonitor.summary()` for the desk
-monitor); the review adds what it learned about the video (`ReviewFacts`); front ends read the
-attributes; `to_json`/`from_json` are the one place the summary's JSON shape is written.
+monitor, the routine review one per stretch it found, gathered in a "routine" summary); the
+review adds what it learned about the video (`ReviewFacts`); front ends read the attributes;
+`to_json`/`from_json` are the one place the summary's JSON shape is written.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 from posecheck.limits import Status
 
 if TYPE_CHECKING:
-    from posecheck.coach import FrameResult
+    from posecheck.coach import FrameResult, RepResult
 
-KINDS = ("stretch", "posture")
+KINDS = ("stretch", "posture", "routine")
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,12 @@ class ShareCounter:
     def add(self, check: str, ok: bool) -> None:
         self._judged[check] = self._judged.get(check, 0) + 1
         self._ok[check] = self._ok.get(check, 0) + ok
+
+    def merge(self, other: ShareCounter) -> None:
+        """Add another counter's counts to this one."""
+        for check, judged in other._judged.items():
+            self._judged[check] = self._judged.get(check, 0) + judged
+            self._ok[check] = self._ok.get(check, 0) + other._ok[check]
 
     def shares(self) -> dict[str, CheckShare]:
         return {
@@ -155,11 +162,99 @@ class ReviewFacts:
     video: VideoSource
     faults: tuple[Fault, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: Frames whose skeleton took limbs from two people (not judged).
+    mixed_person_frames: int = 0
 
     @property
     def warning(self) -> str | None:
         """The warning sentences joined, or None when all went well."""
         return " ".join(self.warnings) or None
+
+
+@dataclass(frozen=True)
+class RepCheck:
+    """One check of one rep: the value judged at the rep's end range and its status."""
+
+    id: str
+    value: float | None
+    status: Status
+
+    def to_json(self) -> dict[str, Any]:
+        value = None if self.value is None else round(self.value, 3)
+        return {"id": self.id, "value": value, "status": self.status.value}
+
+
+@dataclass(frozen=True)
+class RepDetail:
+    """One counted rep of a moving stretch: when it started, the moment it was judged (the
+    bottom of a squat, the top of a bridge), when it was back at rest (None: the recording
+    ended first), its verdict and each check's value and status there. Seconds from the
+    session's start; `held_s` is the part spent holding the end range."""
+
+    number: int
+    start_s: float
+    bottom_s: float
+    end_s: float | None
+    form_ok: bool
+    checks: tuple[RepCheck, ...]
+    held_s: float = 0.0
+
+    @classmethod
+    def of(cls, rep: RepResult) -> RepDetail:
+        checks = tuple(
+            RepCheck(v.check.id, v.measurement.value, v.status) for v in rep.verdicts
+        )
+        return cls(rep.number, rep.start_s, rep.bottom_s, rep.end_s, rep.form_ok, checks,
+                   rep.held_s)  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rep": self.number,
+            "start_s": round(self.start_s, 3),
+            "bottom_s": round(self.bottom_s, 3),
+            "end_s": None if self.end_s is None else round(self.end_s, 3),
+            "form_ok": self.form_ok,
+            "checks": [c.to_json() for c in self.checks],
+            "held_s": round(self.held_s, 3),
+        }
+
+
+@dataclass(frozen=True)
+class RoutineEntry:
+    """One stretch found in a recorded routine: which, from when to when (seconds from the
+    video's start), on which side (None: no sides, or both at once), that part's own stretch
+    summary (in position, good form, reps and reps_detail, checks), and, where one camera
+    angle cannot tell it from another catalog stretch, which and why (`note`)."""
+
+    stretch: str
+    start_s: float
+    end_s: float
+    side: str | None
+    summary: SessionSummary
+    ambiguous_with: tuple[str, ...] = ()
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.end_s < self.start_s:
+            raise ValueError(f"a routine part cannot end before it starts: {self.start_s}..")
+        if self.summary.stretch != self.stretch:
+            raise ValueError("a routine part's summary is that of its own stretch")
+
+    def to_json(self) -> dict[str, Any]:
+        s = self.summary
+        return {
+            "stretch": self.stretch,
+            "start_s": round(self.start_s, 3),
+            "end_s": round(self.end_s, 3),
+            "side": self.side,
+            "in_position_s": round(s.in_position_s, 3),
+            "good_form_s": round(s.good_form_s, 3),
+            "reps": s.reps,
+            "reps_detail": [r.to_json() for r in s.reps_detail],
+            "checks": _checks_json(s.checks),
+            "ambiguous_with": list(self.ambiguous_with),
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True)
@@ -172,6 +267,14 @@ class SessionSummary:
     problem, the share of judged frames it was ok). A stretch session also names its stretch,
     its good-form time per side and whether the goal was reached; a posture session carries
     `posture` totals; a reviewed video carries `review` facts.
+
+    A stretch done as reps also has `reps_detail`, one entry per counted rep; its
+    in_position_s is the time spent in its reps' working range (from leaving rest to coming
+    back), its good_form_s that of the reps judged in good form (plus any hold at the end range
+    on the hold timer), and its check shares are per rep (the share of reps a check was ok at
+    their end range; `frames` then counts reps). A routine session (kind "routine", a review
+    that found the stretches itself) has `routine`, one entry per stretch found in time order,
+    and `unmatched_s`, the time that matched no stretch.
     """
 
     kind: str
@@ -187,14 +290,19 @@ class SessionSummary:
     done: bool = False
     posture: PostureTotals | None = None
     review: ReviewFacts | None = None
+    reps_detail: tuple[RepDetail, ...] = ()
+    routine: tuple[RoutineEntry, ...] | None = None
+    unmatched_s: float = 0.0
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {list(KINDS)}, got {self.kind!r}")
         if (self.kind == "stretch") != (self.stretch is not None):
-            raise ValueError("a stretch summary names its stretch; a posture summary does not")
+            raise ValueError("a stretch summary names its stretch; the other kinds do not")
         if (self.kind == "posture") != (self.posture is not None):
             raise ValueError("a posture summary carries its posture totals; a stretch one not")
+        if (self.kind == "routine") != (self.routine is not None):
+            raise ValueError("a routine summary lists the stretches found; the others do not")
 
     def reviewed(self, facts: ReviewFacts) -> SessionSummary:
         """The same summary with what the review of a video learned."""
@@ -210,7 +318,19 @@ class SessionSummary:
         """The review contract (PRODUCT.md): the keys every summary has, then the stretch's or
         the desk's own, then the review's."""
         data: dict[str, Any]
-        if self.posture is None:
+        if self.routine is not None:
+            data = {
+                "frames": self.frames,
+                "duration_s": round(self.duration_s, 3),
+                "in_position_s": round(self.in_position_s, 3),
+                "good_form_s": round(self.good_form_s, 3),
+                "reps": self.reps,
+                "segments": [s.to_json() for s in self.segments],
+                "checks": {},
+                "routine": [entry.to_json() for entry in self.routine],
+                "unmatched_s": round(self.unmatched_s, 3),
+            }
+        elif self.posture is None:
             data = {
                 "stretch": self.stretch,
                 "frames": self.frames,
@@ -221,6 +341,7 @@ class SessionSummary:
                     side: round(v, 3) for side, v in self.good_form_by_side.items()
                 },
                 "reps": self.reps,
+                "reps_detail": [r.to_json() for r in self.reps_detail],
                 "segments": [s.to_json() for s in self.segments],
                 "checks": _checks_json(self.checks),
                 "done": self.done,
@@ -242,6 +363,7 @@ class SessionSummary:
             data["processing_fps"] = round(r.processing_fps, 2)
             data["person_frames"] = r.person_frames
             data["multi_person_frames"] = r.multi_person_frames
+            data["mixed_person_frames"] = r.mixed_person_frames
             data["video"] = {
                 "path": r.video.path, "width": r.video.width, "height": r.video.height,
                 "fps": None if r.video.fps is None else round(r.video.fps, 3),
@@ -308,9 +430,17 @@ def _from_json(data: Mapping[str, Any], kind: str | None, stretch: str | None) -
                 for f in data.get("faults", ())
             ),
             warnings=tuple(str(w) for w in data.get("warnings", ())),
+            mixed_person_frames=int(data.get("mixed_person_frames", 0)),
         )  # fmt: skip
     frames = int(_number(data.get("frames")))
     duration = _number(data.get("duration_s"))
+    if isinstance(data.get("routine"), list) or kind == "routine":
+        entries = tuple(_routine_entry(e) for e in data.get("routine") or ())
+        return SessionSummary(
+            "routine", frames, duration, _number(data.get("in_position_s")),
+            _number(data.get("good_form_s")), int(_number(data.get("reps"))), segments,
+            review=review, routine=entries, unmatched_s=_number(data.get("unmatched_s")),
+        )  # fmt: skip
     if data.get("posture") or kind == "posture":
         totals = PostureTotals(
             _number(data.get("good_s")), _number(data.get("bad_s")),
@@ -332,12 +462,47 @@ def _from_json(data: Mapping[str, Any], kind: str | None, stretch: str | None) -
         checks, stretch=str(data.get("stretch") or stretch),
         good_form_by_side=by_side,
         done=bool(data.get("done", False)), review=review,
+        reps_detail=tuple(
+            _rep_detail(r, i) for i, r in enumerate(data.get("reps_detail") or (), 1)
+        ),
+    )  # fmt: skip
+
+
+def _rep_detail(data: Mapping[str, Any], number: int) -> RepDetail:
+    end = data.get("end_s")
+    checks = tuple(
+        RepCheck(str(c["id"]), None if c.get("value") is None else _number(c["value"]),
+                 Status(c.get("status", "unknown")))
+        for c in data.get("checks", ())
+    )  # fmt: skip
+    return RepDetail(
+        int(_number(data.get("rep"), number)), _number(data.get("start_s")),
+        _number(data.get("bottom_s")), None if end is None else _number(end),
+        data.get("form_ok") is True, checks, _number(data.get("held_s")),
+    )  # fmt: skip
+
+
+def _routine_entry(data: Mapping[str, Any]) -> RoutineEntry:
+    stretch = str(data["stretch"])
+    start, end = _number(data.get("start_s")), _number(data.get("end_s"))
+    summary = _from_json(
+        {**data, "frames": 0, "duration_s": max(0.0, end - start), "segments": []}, None, stretch
+    )
+    note = data.get("note")
+    return RoutineEntry(
+        stretch, start, end, None if data.get("side") is None else str(data["side"]), summary,
+        tuple(str(a) for a in data.get("ambiguous_with", ())),
+        None if note is None else str(note),
     )  # fmt: skip
 
 
 class StretchRecorder:
     """Accumulates coach `FrameResult`s into a stretch session summary; each frame stands for
-    the time until the next one. Live sessions and recorded-video reviews use the same one."""
+    the time until the next one. Live sessions and recorded-video reviews use the same one.
+
+    For a stretch done as reps, the rep numbers come from the reps the coach judged (its last
+    result carries them all): time in the reps' working range, good-form time of the good
+    reps, and check shares per rep (see `SessionSummary`)."""
 
     def __init__(self, stretch: str) -> None:
         self.stretch = stretch
@@ -355,7 +520,7 @@ class StretchRecorder:
         else:
             self._first_t = result.t_s
         self._timeline.add(result.phase.value, result.t_s)
-        if result.in_position:
+        if result.in_position and result.rep_stage is None:
             for verdict in result.verdicts:
                 if verdict.status is not Status.UNKNOWN:
                     self._shares.add(verdict.check.id, verdict.status is Status.OK)
@@ -376,16 +541,39 @@ class StretchRecorder:
     def summary(self) -> SessionSummary:
         last = self._last
         held = dict(last.hold_by_side) if last else {}
+        in_position, good, checks = self.in_position_s, sum(held.values()), self._shares.shares()
+        reps: tuple[RepDetail, ...] = ()
+        if last is not None and last.rep_stage is not None:
+            reps = tuple(RepDetail.of(rep) for rep in last.rep_log)
+            in_position, good, checks = rep_totals(reps, last.t_s, good)
         return SessionSummary(
             kind="stretch",
             frames=self.frames,
             duration_s=self.duration_s,
-            in_position_s=self.in_position_s,
-            good_form_s=sum(held.values()),
+            in_position_s=in_position,
+            good_form_s=good,
             reps=last.reps if last else 0,
             segments=self._timeline.segments,
-            checks=self._shares.shares(),
+            checks=checks,
             stretch=self.stretch,
             good_form_by_side={side or "both": v for side, v in held.items()},
-            done=bool(last and last.phase.value == "done"),
+            done=bool(last and last.goal_met),
+            reps_detail=reps,
         )
+
+
+def rep_totals(
+    reps: tuple[RepDetail, ...], now_s: float, held_s: float
+) -> tuple[float, float, dict[str, CheckShare]]:
+    """(in position, good form, check shares) of a stretch done as reps: see SessionSummary."""
+    shares = ShareCounter()
+    in_range = good = 0.0
+    for rep in reps:
+        length = max(0.0, (rep.end_s if rep.end_s is not None else now_s) - rep.start_s)
+        in_range += length
+        if rep.form_ok:
+            good += max(0.0, length - rep.held_s)
+        for check in rep.checks:
+            if check.status is not Status.UNKNOWN:
+                shares.add(check.id, check.status is Status.OK)
+    return in_range, good + held_s, shares.shares()

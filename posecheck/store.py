@@ -19,7 +19,7 @@ import math
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -44,7 +44,18 @@ _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 class StoreError(PosecheckError):
-    """The history database cannot be opened, read or written; nothing was changed."""
+    """The history database cannot be opened, read or written; nothing was changed.
+
+    `busy`: it failed only because another program held the database locked past the wait
+    (worth trying again later)."""
+
+    def __init__(self, message: str, *, busy: bool = False) -> None:
+        super().__init__(message)
+        self.busy = busy
+
+
+#: SQLite stores integers in 64 bits: an id or a limit outside these cannot be in a database.
+SQLITE_MAX_INT = 2**63 - 1
 
 
 MIGRATIONS: list[str] = [
@@ -104,9 +115,19 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 def data_dir() -> Path:
     """Where posecheck keeps its data: $POSECHECK_DATA_DIR, else $XDG_DATA_HOME/posecheck,
-    else ~/.local/share/posecheck."""
+    else ~/.local/share/posecheck.
+
+    $POSECHECK_DATA_DIR set but empty is an error (`StoreError`), not "unset": a script that
+    meant to point posecheck at a scratch folder and got an empty variable must not write to
+    the user's real history.
+    """
     override = os.environ.get(DATA_DIR_ENV)
-    if override:
+    if override is not None:
+        if not override.strip():
+            raise StoreError(
+                f"{DATA_DIR_ENV} is set but empty; set it to a folder, or unset it to use "
+                "the default data folder."
+            )
         return Path(override).expanduser()
     xdg = os.environ.get("XDG_DATA_HOME")
     base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
@@ -158,6 +179,12 @@ class SessionRecord:
         for s in self.summary.segments:
             if not (math.isfinite(s.start_s) and math.isfinite(s.end_s)):
                 raise ValueError(f"segment times must be finite, got {s.start_s}..{s.end_s}")
+        reps = self.summary.reps
+        if reps is not None and not 0 <= reps <= SQLITE_MAX_INT:
+            raise ValueError(f"reps must be a whole number from 0 to {SQLITE_MAX_INT}, got {reps}")
+        for name, value in (("good_s", self.good_s), ("bad_s", self.bad_s)):
+            if value is not None and not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be 0 or more seconds, got {value}")
 
     @property
     def kind(self) -> str:
@@ -323,7 +350,8 @@ class Store:
             return StoreError(
                 f"The history database {path} is locked by another program (waited "
                 f"{self.busy_timeout_s:g} s), so {outcome}; close other posecheck windows "
-                "and try again."
+                "and try again.",
+                busy=True,
             )
         if primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM):
             return StoreError(
@@ -422,7 +450,21 @@ class Store:
             )
         return session_id
 
-    def _records(self, where: str, params: Sequence[Any]) -> list[SessionRecord]:
+    def find_session(self, session: SessionRecord) -> int | None:
+        """The id of a stored session with the same kind, stretch, source, video and start
+        time as `session` (the same session imported twice), or None."""
+        with self._lock, self._errors("the history could not be read"):
+            row = self._connection().execute(
+                "SELECT id FROM sessions WHERE kind = ? AND stretch_id IS ? AND source = ? "
+                "AND video IS ? AND started_at = ? ORDER BY id LIMIT 1",
+                (session.kind, session.stretch_id, session.source, session.video,
+                 _utc_text(session.started_at)),
+            ).fetchone()  # fmt: skip
+        return None if row is None else int(row[0])
+
+    def _records(
+        self, where: str, params: Sequence[Any] | Mapping[str, Any]
+    ) -> list[SessionRecord]:
         """Sessions matching `where` (newest first), from one snapshot."""
         with self._transaction("BEGIN") as conn:
             rows = conn.execute(
@@ -450,6 +492,8 @@ class Store:
 
     def get_session(self, session_id: int) -> SessionRecord | None:
         """The session with this id, or None if there is none."""
+        if not -SQLITE_MAX_INT <= session_id <= SQLITE_MAX_INT:
+            return None  # no id outside SQLite's integers can be in the database
         with self._lock, self._errors("the session could not be read"):
             found = self._records("WHERE id = ?", (session_id,))
         return found[0] if found else None
@@ -458,14 +502,40 @@ class Store:
         """Sessions newest first (by start time), at most `limit` of them."""
         if limit is not None and limit < 0:
             raise ValueError(f"limit must be 0 or more, got {limit}")
+        if limit is not None and limit > SQLITE_MAX_INT:
+            limit = None  # more than any database can hold: all of them
         # LIMIT -1 is SQLite's "no limit".
         with self._lock, self._errors("the history could not be read"):
             return self._records(
                 "ORDER BY started_at DESC, id DESC LIMIT ?", (-1 if limit is None else limit,)
             )
 
+    def previous_session(self, session_id: int) -> SessionRecord | None:
+        """The latest session before `session_id` that it compares with: the same kind and,
+        for a stretch, the same stretch (any side or source); None when there is none (or no
+        session `session_id`). "Before" is by start time, ties broken by id."""
+        if not -SQLITE_MAX_INT <= session_id <= SQLITE_MAX_INT:
+            return None  # no id outside SQLite's integers can be in the database
+        with self._lock, self._errors("the history could not be read"):
+            return next(
+                iter(
+                    self._records(
+                        "WHERE id != :id AND EXISTS (SELECT 1 FROM sessions AS this "
+                        "WHERE this.id = :id AND this.kind = sessions.kind "
+                        "AND this.stretch_id IS sessions.stretch_id "
+                        "AND (sessions.started_at < this.started_at OR "
+                        "(sessions.started_at = this.started_at AND sessions.id < this.id))) "
+                        "ORDER BY started_at DESC, id DESC LIMIT 1",
+                        {"id": session_id},
+                    )
+                ),
+                None,
+            )
+
     def delete_session(self, session_id: int) -> bool:
         """Remove a session and its segments; False if there was no such session."""
+        if not -SQLITE_MAX_INT <= session_id <= SQLITE_MAX_INT:
+            return False
         with self._lock, self._errors("the session was not deleted"), self._transaction() as conn:
             # Segments go with it: ON DELETE CASCADE, with foreign keys on for this connection.
             deleted = conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount

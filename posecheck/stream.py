@@ -11,16 +11,18 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 import av
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from posecheck.errors import PosecheckError
+from posecheck.errors import ModelError, PosecheckError
 from posecheck.estimator import Estimator, RunningMode
 from posecheck.pose import Pose
 from posecheck.settings import EstimatorSettings
@@ -28,6 +30,14 @@ from posecheck.settings import EstimatorSettings
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
 Image = NDArray[np.uint8]
+
+#: The annotated video goes back to the browser at most this wide (480x360 from a 640x480
+#: camera), already in the encoder's YUV 4:2:0: the landmarker still sees the whole camera
+#: frame, but the VP8 encoder on the server and the decoder in the browser handle 44 % fewer
+#: pixels, and a frame streamlit-webrtc sends again (while the next one is still being
+#: processed) is not converted again. The pages show the video about this wide anyway.
+#: See docs/PERFORMANCE.md ("Live in the browser") for the measurements.
+RETURN_WIDTH = 480
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,8 @@ class LiveSession(Generic[R]):
         self._dropped = 0
         self._times: deque[float] = deque(maxlen=90)
         self._stamps: deque[float] = deque(maxlen=90)
-        self._last_ms = -1
+        # 0, not -1: a warm landmarker (WarmLandmarkers) has already seen a frame at time 0.
+        self._last_ms = 0
         self._t0: float | None = None
         self.closed = False
 
@@ -123,6 +134,158 @@ class LiveSession(Generic[R]):
                 self._estimator.close()
 
 
+class WarmLandmarkers:
+    """Pose landmarkers loaded before a stream needs one, so the first frames after START are
+    judged at once instead of waiting for MediaPipe.
+
+    Loading the graph takes 0.2-1.3 s on the 2-core machines (more when they are busy), and the
+    first frame through a fresh landmarker another 0.1-0.3 s. `prime()` (cheap, call it on
+    every page run while no stream is live) loads one spare in a background thread and runs it
+    once on a blank frame at time 0; `take()` hands the spare to a stream, waiting for it if it
+    is still loading, or loads one on the spot when there is none. A landmarker serves exactly
+    one stream (VIDEO mode's timestamps and tracking belong to one stream), so one spare per
+    server process is kept, never more, whatever the number of browser sessions. While any
+    stream it served is live (`serving`), `prime` loads nothing: loading would take the cores
+    from that stream.
+    """
+
+    def __init__(
+        self,
+        settings: EstimatorSettings | None = None,
+        *,
+        make: Callable[[], Estimator] | None = None,
+    ) -> None:
+        self._make = make or (lambda: Estimator(RunningMode.VIDEO, settings))
+        self._cond = threading.Condition()
+        self._spare: Estimator | None = None
+        self._loading = False
+        self._error: str | None = None
+        self._sessions: weakref.WeakSet[LiveSession[Any]] = weakref.WeakSet()
+        #: Seconds the last background load took (None before the first one finished).
+        self.load_s: float | None = None
+
+    def _load(self) -> Estimator:
+        estimator = self._make()
+        try:
+            # The first inference allocates buffers; pay for it before any camera is waiting.
+            estimator.process(np.zeros((480, 640, 3), np.uint8), 0)
+        except BaseException:
+            estimator.close()
+            raise
+        return estimator
+
+    def _background(self) -> None:
+        start = time.perf_counter()
+        spare: Estimator | None = None
+        error: str | None = None
+        try:
+            spare = self._load()
+        except (PosecheckError, RuntimeError, OSError) as exc:
+            error = str(exc)
+        with self._cond:
+            self._spare, self._error, self._loading = spare, error, False
+            self.load_s = time.perf_counter() - start
+            self._cond.notify_all()
+
+    def serving(self, session: LiveSession[Any]) -> None:
+        """Note a live session that runs on a landmarker from here (until it is closed)."""
+        with self._cond:
+            self._sessions.add(session)
+
+    @property
+    def busy(self) -> bool:
+        """Whether a session noted by `serving` is still live."""
+        with self._cond:
+            return any(not session.closed for session in list(self._sessions))
+
+    def prime(self) -> None:
+        """Start loading a spare in the background unless one is ready or loading, or a
+        stream is live."""
+        if self.busy:
+            return
+        with self._cond:
+            if self._spare is not None or self._loading:
+                return
+            self._loading, self._error = True, None
+        threading.Thread(target=self._background, name="posecheck-warm-landmarker",
+                         daemon=True).start()  # fmt: skip
+
+    def take(self) -> Estimator:
+        """A landmarker for one new stream (the caller closes it). Raises what loading raised,
+        e.g. `ModelError` for a missing model."""
+        with self._cond:
+            while self._loading:
+                self._cond.wait()
+            spare, self._spare = self._spare, None
+            error, self._error = self._error, None
+        if spare is not None:
+            return spare
+        if error is not None:
+            raise ModelError(error)
+        return self._load()
+
+    @property
+    def state(self) -> str:
+        """"ready", "loading", "failed" (`error` says why) or "idle" (nothing loaded yet)."""
+        with self._cond:
+            if self._spare is not None:
+                return "ready"
+            if self._loading:
+                return "loading"
+            return "failed" if self._error else "idle"
+
+    @property
+    def error(self) -> str | None:
+        with self._cond:
+            return self._error
+
+    def close(self) -> None:
+        """Release the spare (a later `take` loads a new one)."""
+        with self._cond:
+            while self._loading:
+                self._cond.wait()
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.close()
+
+
+#: What a live page says about its landmarker while no stream runs (`WarmLandmarkers.state`).
+MODEL_STATUS = {
+    "ready": "Pose model loaded: feedback starts with the first frame.",
+    "loading": "Loading the pose model while you read the set-up steps…",
+}
+
+
+def starting_status(
+    *, ending: bool, session: bool, playing: bool, signalling: bool
+) -> str | None:
+    """What a live page is waiting for when it has no result to show: the session being saved,
+    the first frames being checked, the camera's first frame, the connection; None when no
+    stream has been asked for."""
+    if ending:
+        return "Saving the session…"
+    if session:
+        return "Camera on: checking the first frames…"
+    if playing:
+        return "Camera on: waiting for its first frame…"
+    if signalling:
+        return "Connecting to your camera…"
+    return None
+
+
+_SHARED_LOCK = threading.Lock()
+_SHARED: WarmLandmarkers | None = None
+
+
+def shared_landmarkers() -> WarmLandmarkers:
+    """The server process's one pool of warm landmarkers (default settings), made on first use."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = WarmLandmarkers()
+        return _SHARED
+
+
 class StreamHolder(Generic[R]):
     """Glue between streamlit-webrtc and a `LiveSession`, kept in the page's session state.
 
@@ -155,6 +318,12 @@ class StreamHolder(Generic[R]):
                     return None
             return self.session
 
+    @property
+    def live(self) -> bool:
+        """Whether a stream has delivered frames and not ended yet."""
+        with self._lock:
+            return self.session is not None and not self.session.closed
+
     def callback(self, frames: list[av.VideoFrame]) -> list[av.VideoFrame]:
         session = self._get()
         if session is None or not frames:
@@ -165,8 +334,8 @@ class StreamHolder(Generic[R]):
         latest = frames[-1]
         image = np.asarray(latest.to_ndarray(format="bgr24"), dtype=np.uint8)
         out = session.process(image, latest.time)
-        new = av.VideoFrame.from_ndarray(out, format="bgr24")
-        new.pts, new.time_base = frames[-1].pts, frames[-1].time_base
+        new = returned_frame(out)
+        new.pts, new.time_base = latest.pts, latest.time_base
         return [new]
 
     async def recv_queued(self, frames: list[av.VideoFrame]) -> list[av.VideoFrame]:
@@ -182,6 +351,23 @@ class StreamHolder(Generic[R]):
         session.close()
         if self._on_end is not None:
             self._on_end(session)
+
+
+def returned_frame(image: Image, width: int = RETURN_WIDTH) -> av.VideoFrame:
+    """An annotated BGR frame as the video frame sent back to the browser: at most `width`
+    pixels wide (the aspect kept; even sizes, as 4:2:0 needs) and in YUV 4:2:0.
+
+    OpenCV scales and converts (BT.601, video range: what FFmpeg's converter assumes when it
+    reads the frame back); on these machines that costs 0.6 ms a frame against 1.0-1.5 ms for
+    FFmpeg's scaler with PyAV, and less than converting the full-size frame."""
+    height, given = image.shape[:2]
+    if given > width:
+        size = (width - width % 2, max(2, round(height * width / given / 2) * 2))
+        sized = np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_LINEAR), np.uint8)
+    else:
+        sized = np.ascontiguousarray(image[: height - height % 2, : given - given % 2])
+    yuv = np.asarray(cv2.cvtColor(sized, cv2.COLOR_BGR2YUV_I420), np.uint8)
+    return av.VideoFrame.from_ndarray(yuv, format="yuv420p")
 
 
 class PoseTap:
@@ -276,13 +462,19 @@ class SessionState(Protocol):
 
 
 def page_stream(
-    state: SessionState, name: str, key: str, make_link: Callable[[], L]
+    state: SessionState,
+    name: str,
+    key: str,
+    make_link: Callable[[], L],
+    *,
+    landmarkers: WarmLandmarkers | None = None,
 ) -> tuple[StreamHolder[Any], L]:
     """The stream holder and engine link a page keeps in its session state under `name`.
 
     A new `key` (another stretch, side, view or profile) ends the old stream and makes a new
-    link; each start of the camera begins a fresh session on that link (`link.begin()`), and
-    its end calls `link.ended()` (e.g. to save to the history).
+    link; each start of the camera begins a fresh session on that link (`link.begin()`) with a
+    landmarker from `landmarkers` (default: the process's shared warm one), and its end calls
+    `link.ended()` (e.g. to save to the history).
     """
     if f"{name}_key" not in state or state[f"{name}_key"] != key:
         if f"{name}_holder" in state:
@@ -290,8 +482,12 @@ def page_stream(
         link = make_link()
 
         def session(link: L = link) -> LiveSession[Any]:
+            pool = landmarkers or shared_landmarkers()
+            estimator = pool.take()
             link.begin()
-            return LiveSession(link.update, link.annotate)
+            live: LiveSession[Any] = LiveSession(link.update, link.annotate, estimator=estimator)
+            pool.serving(live)
+            return live
 
         def ended(_session: LiveSession[Any], link: L = link) -> None:
             link.ended()
@@ -307,24 +503,29 @@ class _Engine(Protocol[R_co]):
 
 
 E = TypeVar("E", bound=_Engine[Any])
+Out = TypeVar("Out")
 
 
-class PageLink(Generic[E, R]):
+class PageLink(Generic[E, R, Out]):
     """What a live page and its stream share: a fresh engine per stream, its latest result,
-    and what happened to the session when the stream ended.
+    and what became of the session when the stream ended (`outcome`).
 
-    `update`, `annotate` and `ended` run on streamlit-webrtc's threads; the page reads `latest`
-    and `saved`. Nothing here calls Streamlit. Subclasses say how to make an engine, how to
-    draw a result, and what to do with a finished engine (`finish`: e.g. save it to the
-    history, returning whether that worked and a sentence for the page, or None for nothing
-    to report); `prepare` may hand page-side changes to the engine before each frame.
+    `update`, `annotate` and `ended` run on streamlit-webrtc's threads; the page reads
+    `latest` and `outcome`. Nothing here calls Streamlit. Subclasses say how to make an engine,
+    how to draw a result, and what to do with a finished engine (`finish`: e.g. save it to the
+    history and return what the page shows at the end, or None for nothing to report);
+    `prepare` may hand page-side changes to the engine before each frame, `seen` sees each
+    result. When the stream ends the latest result is forgotten, so a page shows either the
+    live session or its outcome, never a stale live panel.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._engine: E | None = None
         self._latest: R | None = None
-        self.saved: tuple[bool, str] | None = None
+        self.outcome: Out | None = None
+        #: True from the end of a stream until its outcome is ready (e.g. while saving).
+        self.ending = False
 
     def new_engine(self) -> E:
         raise NotImplementedError
@@ -332,7 +533,7 @@ class PageLink(Generic[E, R]):
     def annotate(self, frame: Image, result: R) -> Image:
         raise NotImplementedError
 
-    def finish(self, engine: E) -> tuple[bool, str] | None:
+    def finish(self, engine: E) -> Out | None:
         raise NotImplementedError
 
     def prepare(self, engine: E) -> None:
@@ -341,11 +542,14 @@ class PageLink(Generic[E, R]):
     def observe(self, pose: Pose | None, t_s: float) -> None:
         """Sees every frame's pose before the engine does; nothing by default."""
 
+    def seen(self, result: R) -> None:
+        """Sees every frame's result (on the stream's thread); nothing by default."""
+
     def begin(self) -> None:
         """A new stream: a new engine, because stream times start again from zero."""
         with self._lock:
             self._engine = self.new_engine()
-            self._latest, self.saved = None, None
+            self._latest, self.outcome = None, None
 
     def update(self, pose: Pose | None, t_s: float) -> R:
         with self._lock:
@@ -355,6 +559,7 @@ class PageLink(Generic[E, R]):
             self.prepare(engine)
         self.observe(pose, t_s)
         result: R = engine.update(pose, t_s)
+        self.seen(result)
         with self._lock:
             self._latest = result
         return result
@@ -366,9 +571,13 @@ class PageLink(Generic[E, R]):
     def ended(self) -> None:
         with self._lock:
             engine, self._engine = self._engine, None
-        if engine is None:
-            return
-        outcome = self.finish(engine)
-        if outcome is not None:
+            if engine is None:
+                return
+            self._latest, self.ending = None, True
+        try:
+            outcome = self.finish(engine)
+        finally:
             with self._lock:
-                self.saved = outcome
+                self.ending = False
+        with self._lock:
+            self.outcome = outcome

@@ -30,6 +30,7 @@ from av.video.stream import VideoStream
 from numpy.typing import NDArray
 
 from posecheck.errors import InputError
+from posecheck.inputs import check_regular
 
 VIDEO_TYPES = ("mp4", "mov", "m4v", "webm", "mkv", "avi")
 
@@ -89,15 +90,9 @@ class VideoFrame:
 
 
 def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise InputError(f"{path} does not exist.")
-    if path.is_dir():
-        raise InputError(f"{path} is a folder, not a video file.")
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InputError(f"{path} cannot be read ({exc.strerror or exc}).") from None
-    if size == 0:
+    """Only regular files: FFmpeg would wait forever on a FIFO nobody writes to, and a device
+    never ends."""
+    if check_regular(path, "video file").st_size == 0:
         raise InputError(f"{path} is empty (0 bytes), not a video.")
 
 

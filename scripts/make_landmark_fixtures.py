@@ -211,6 +211,9 @@ FRAMES: dict[str, tuple[str, float, Crop]] = {
     "seated_spinal_twist_t6_0": (SEATED_SPINAL_TWIST, 6.0, None),
     # negative: standing quad stretch at a wall
     "standing_quad_stretch_wall_t3_3": (STANDING_QUAD_STRETCH_WALL, 3.3, None),
+    # negative for the chest opener: one hand holds the foot behind the back, the other the wall
+    "standing_quad_stretch_wall_t20_0": (STANDING_QUAD_STRETCH_WALL, 20.0, None),
+    "standing_quad_stretch_wall_t26_0": (STANDING_QUAD_STRETCH_WALL, 26.0, None),
 }
 
 #: name -> (clip path, start s, end s (None: to the end), step s)
@@ -219,6 +222,11 @@ SEQUENCES: dict[str, tuple[str, float, float | None, float]] = {
     "bridge_side_physio_seq": (BRIDGE_SIDE_PHYSIO, 0.0, None, 0.05),
     "lunges_side_seq": (LUNGES_SIDE, 3.0, 9.0, 0.1),
     "childs_pose_clip_seq": (CHILDS_POSE_SIDE, 0.0, None, 0.1),
+    # issue 11: front-view squat reps; an all-fours look-alike for cat-cow (no cycles) and for
+    # routine segmentation; knee-to-chest held per side (right, left, both) for routines.
+    "goblet_squat_front_seq": (GOBLET_SQUAT_FRONT, 0.0, None, 0.1),
+    "fire_hydrant_allfours_seq": (FIRE_HYDRANT_ALLFOURS, 0.0, 23.0, 0.2),
+    "knee_to_chest_bench_side_seq": (KNEE_TO_CHEST_BENCH_SIDE, 6.0, 38.0, 0.2),
 }
 
 

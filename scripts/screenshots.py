@@ -4,9 +4,10 @@
     scripts/in-netns.sh .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 
 Starts its own Streamlit server on a free port with a temporary history folder, plays real
-clips from the shared media through Chromium's fake camera for the live pages (Coach, Desk),
-reviews a real clip, then shows the History those sessions made and checks a real photo. The
-live pages need the namespace's second loopback address (127.0.0.2): see ENVIRONMENT.md.
+clips from the shared media through Chromium's fake camera for the live pages (Coach, Desk) and
+stops them for their end-of-session cards, reviews a real clip and a folder of trimmed clips by
+path, then shows the History those sessions made and checks a real photo. The live pages need
+the namespace's second loopback address (127.0.0.2): see ENVIRONMENT.md.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Frame, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from posecheck.media import media_dir
 from posecheck.settings import PROJECT_ROOT
@@ -34,6 +36,12 @@ PHOTO = "01_hip_flexor_low_lunge/kneeling_hip_flexor_side.jpg"
 COACH_CLIP = "03_childs_pose/childs_pose_side.mp4"  # reaches "Holding" after about 6 s
 DESK_CLIP = "10_desk_sitting/side_desk_woman_video.mp4"
 REVIEW_CLIP = "07_chest_opener/chest_opener_hands_behind_back.mp4"
+#: A folder reviewed by path: (clip, seconds kept, name in the folder).
+FOLDER = [
+    ("07_chest_opener/chest_opener_hands_behind_back.mp4", 12, "monday.mp4"),
+    ("07_chest_opener/shoulder_stretches_front.mp4", 8, "tuesday.mp4"),
+    ("07_chest_opener/chest_opener_hands_behind_back.mp4", 6, "week2/thursday.mov"),
+]
 ARGS = [
     "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
     "--allow-loopback-in-peer-connection", "--disable-gpu", "--disable-dev-shm-usage",
@@ -131,6 +139,7 @@ def stop(page: Page, frame: Frame) -> None:
     page.get_by_text(re.compile("Saved to your history|nothing was saved")).wait_for(
         timeout=30_000
     )
+    page.wait_for_timeout(1_500)
 
 
 def main() -> None:
@@ -155,11 +164,21 @@ def main() -> None:
                 page.set_viewport_size({"width": 1400, "height": 1400})
                 holding = page.locator("h3").filter(has_text="Holding")
                 for _ in range(5):  # catch a moment the panel says "Holding"
-                    holding.wait_for(timeout=90_000)
+                    try:
+                        holding.wait_for(timeout=90_000)
+                    except PlaywrightTimeoutError:  # a busy machine: too few frames processed
+                        print("The coach never said Holding; coach.png shows another phase.")
+                        page.screenshot(path=str(args.out / "coach.png"))
+                        break
                     page.screenshot(path=str(args.out / "coach.png"))
                     if holding.count():
                         break
+                page.wait_for_timeout(8_000)  # a longer hold for the card
                 stop(page, frame)
+                page.get_by_text("What you just did").wait_for(timeout=30_000)
+                page.set_viewport_size({"width": 1400, "height": 1000})
+                page.wait_for_timeout(1_000)
+                page.screenshot(path=str(args.out / "coach-end.png"))
 
             with browser(camera(media / DESK_CLIP, work / "desk.y4m")) as page:
                 page.goto(f"{url}/desk")
@@ -171,6 +190,10 @@ def main() -> None:
                 page.set_viewport_size({"width": 1400, "height": 900})
                 page.screenshot(path=str(args.out / "desk.png"))
                 stop(page, frame)
+                page.get_by_text("Your desk session").wait_for(timeout=30_000)
+                page.set_viewport_size({"width": 1400, "height": 1000})
+                page.wait_for_timeout(1_000)
+                page.screenshot(path=str(args.out / "desk-end.png"))
 
             with browser() as page:
                 clip = work / "review.mp4"
@@ -186,6 +209,29 @@ def main() -> None:
                 page.wait_for_timeout(2_000)
                 shoot(page, args.out / "review.png")
                 page.set_viewport_size({"width": 1400, "height": 1000})
+
+                folder = work / "recordings"
+                for source, seconds, name in FOLDER:
+                    (folder / name).parent.mkdir(parents=True, exist_ok=True)
+                    ffmpeg("-t", str(seconds), "-i", str(media / source), "-c:v", "libx264",
+                           "-preset", "veryfast", "-an", str(folder / name))  # fmt: skip
+                page.goto(f"{url}/review")
+                page.get_by_text("Choose a video").wait_for(timeout=30_000)
+                choose(page, "Stretch", "Chest opener")
+                page.get_by_text("A file or folder on this computer").click()
+                box = page.get_by_role("textbox", name="Path of a video, or of a folder of videos")
+                box.fill(str(folder))
+                box.press("Enter")
+                page.get_by_role("button", name="Review", exact=True).click()
+                progress = page.get_by_text(re.compile(r"Reviewing \S+ \(2 of 3\): frame"))
+                progress.wait_for(timeout=180_000)
+                page.wait_for_timeout(1_500)
+                page.screenshot(path=str(args.out / "review-folder-progress.png"))
+                page.get_by_text(re.compile(r"Reviewed 3 of 3 recordings")).wait_for(
+                    timeout=300_000
+                )
+                page.wait_for_timeout(2_000)
+                page.screenshot(path=str(args.out / "review-folder.png"))
 
                 page.goto(f"{url}/history")
                 page.get_by_text("Trends").wait_for(timeout=30_000)

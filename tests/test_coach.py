@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from posecheck.coach import Coach, CoachSettings, Phase
+from posecheck.coach import MIXED_CUE, CheckState, Coach, CoachSettings, Phase, judge_still
 from posecheck.metrics import Limb
 from posecheck.rules import Status
+from posecheck.session import StretchRecorder
 from posecheck.specs import get_stretch
 from tests.conftest import fixture_pose
-from tests.posing import part, rotate, side_of
+from tests.posing import hide, part, rotate, side_of
+from tests.stretches.sequences import sequence
 
 SPEC = get_stretch("kneeling-hip-flexor")
 
@@ -141,3 +145,114 @@ def test_smoothing_calms_jittery_landmarks() -> None:
         return float(np.std(known))
 
     assert spread(smooth) < 0.75 * spread(raw)
+
+
+# --- the checks table ------------------------------------------------------------------------
+
+
+def row(result, check_id: str):
+    return next(r for r in result.rows if r.check.id == check_id)
+
+
+def test_a_value_at_the_edge_kept_ok_by_hysteresis_is_never_shown_as_ok() -> None:
+    # Trunk lean 16 against "at most 15": the verdict stays ok (3 degree margin) but the
+    # table says the value is at the limit, not "ok".
+    coach = Coach(SPEC, settings=CoachSettings(smoothing=False))
+    results = run(coach, [good()] * 10 + [leaning_forward(16)] * 10)
+    trunk = next(v for v in results[-1].verdicts if v.check.id == "trunk-upright")
+    assert trunk.status is Status.OK
+    cell = row(results[-1], "trunk-upright")
+    assert cell.value is not None and cell.value > 15
+    assert cell.state is CheckState.AT_LIMIT
+
+
+def test_the_table_follows_the_value_while_the_status_settles() -> None:
+    # A sudden 30 degree lean: the reported status waits status_hold_s, the table does not.
+    coach = Coach(SPEC, settings=CoachSettings(smoothing=False))
+    results = run(coach, [good()] * 30 + [leaning_forward(30)] * 5, fps=30)
+    first_lean = results[30]
+    trunk = next(v for v in first_lean.verdicts if v.check.id == "trunk-upright")
+    assert trunk.status is Status.OK  # the filtered status has not changed yet
+    assert row(first_lean, "trunk-upright").state is CheckState.ADJUST
+
+
+def test_before_the_person_is_in_position_a_measured_value_is_not_judged_yet() -> None:
+    coach = Coach(SPEC)
+    first = coach.update(good(), 0.0)  # in position needs 0.5 s to count
+    assert first.phase is Phase.SETTING_UP
+    states = {r.check.id: r.state for r in first.rows}
+    assert set(states.values()) == {CheckState.NOT_JUDGED}
+    assert all(r.value is not None for r in first.rows)
+
+
+def test_a_hidden_landmark_is_cant_see_and_another_views_check_is_other_view() -> None:
+    squat = get_stretch("deep-squat")
+    pose = fixture_pose("deep_squat_side_small")
+    s = side_of(pose, Limb.NEAR)
+    hidden = hide(pose, [part(s, "heel"), part(s, "foot_index")], out_of_frame=True)
+    coach = Coach(squat, settings=CoachSettings(smoothing=False, position_hold_s=0))
+    result = coach.update(hidden, 0.0)
+    assert row(result, "heels-down").state is CheckState.HIDDEN
+    assert row(result, "knees-over-toes").state is CheckState.OTHER_VIEW
+    assert row(result, "hips-below-knees").state is CheckState.OK
+    assert result.view_note is not None and "knees over toes" in result.view_note
+
+
+@pytest.mark.parametrize("slower", [1.0, 1.5, 2.0])
+def test_a_squat_clip_never_shows_a_depth_outside_its_target_as_ok(slower: float) -> None:
+    """The issue's symptom: played slower, today's coach printed "ok" beside -0.22 for
+    "at least 0". Every row of every frame must agree with its own value."""
+    squat = get_stretch("deep-squat")
+    coach = Coach(squat)
+    for t, pose in sequence("squats_gym_side_seq"):
+        result = coach.update(pose, t * slower)
+        rows = list(result.rows)
+        rep = result.rows_from_rep
+        for r in rows:
+            if r.state is CheckState.OK:
+                assert r.value is not None and r.check.target.contains(r.value), (t, r)
+        if rep is not None:
+            for v in rep.verdicts:
+                value = v.measurement.value
+                if v.status is Status.OK:
+                    assert value is not None and v.check.target.contains(value)
+    assert result.reps == 6
+
+
+def test_a_rep_stretch_records_its_working_range_and_good_reps() -> None:
+    squat = get_stretch("deep-squat")
+    recorder = StretchRecorder(squat.id)
+    coach = Coach(squat)
+    for t, pose in sequence("squats_gym_side_seq"):
+        recorder.add(coach.update(pose, t))
+    summary = recorder.summary()
+    assert summary.reps == 6 and len(summary.reps_detail) == 6
+    # Six reps of about 1.2 s from leaving the stand to being back: all in good form.
+    assert 6.0 < summary.in_position_s < 8.0
+    assert summary.good_form_s == pytest.approx(summary.in_position_s)
+    assert summary.checks["hips-below-knees"].ok_fraction == 1.0
+    assert summary.checks["hips-below-knees"].frames == 6
+    assert "knees-over-toes" not in summary.checks  # never judged side-on
+    first = summary.to_json()["reps_detail"][0]
+    assert set(first) >= {"start_s", "bottom_s", "end_s", "form_ok", "checks"}
+    assert first["checks"][0]["id"] == "hips-below-knees"
+    assert first["checks"][0]["status"] == "ok" and first["checks"][0]["value"] >= 0
+
+
+def test_a_skeleton_mixing_two_people_is_never_judged() -> None:
+    spec = get_stretch("cobra")
+    pose = fixture_pose("cobra_female_side_t5_6")
+    assert judge_still(spec, pose).form_ok  # one person: good form
+    mixed = replace(pose, people=2, mixed=True)
+    result = judge_still(spec, mixed)
+    assert result.person and result.others_present
+    assert not result.in_position and not result.form_ok and result.verdicts == ()
+    assert result.cue == MIXED_CUE and result.cues == (MIXED_CUE,)
+    # Live: the hold timer stops while the skeleton is mixed, and nothing of it is carried on.
+    coach = Coach(spec, settings=CoachSettings(smoothing=True))
+    for i in range(30):
+        coach.update(pose, i / 10)
+    held = coach.update(pose, 3.0).hold_s
+    assert held > 0
+    assert coach.update(mixed, 3.1).hold_s == held
+    assert coach.update(mixed, 3.5).phase is Phase.SETTING_UP

@@ -3,6 +3,7 @@ signed angles that keep their meaning lying down, and guidance instead of NaN.""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from posecheck.landmarks import Landmark
@@ -83,3 +84,34 @@ def test_crossed_leg_is_the_ankle_on_the_other_knee_whatever_its_height() -> Non
     # Not crossed: the ankle beside the other knee in the image but a shin away in depth.
     _, apart = Context(fixture_pose("knee_to_chest_bench_side_t28_0")).crossing
     assert apart > 0.8
+
+
+def test_every_metric_stays_within_its_declared_values() -> None:
+    """The bounds the spec validation holds limits to (`Metric.bounds`) are values the metric
+    can really take: checked on random poses, every limb role."""
+    from posecheck.metrics import METRICS
+    from posecheck.pose import Pose
+
+    rng = np.random.default_rng(13)
+    roles = [Limb.LEFT, Limb.RIGHT, Limb.FRONT, Limb.BACK, Limb.RAISED, Limb.LOWER, Limb.NEAR,
+             Limb.FAR, Limb.DRAWN, Limb.CROSSED]  # fmt: skip
+    for _ in range(60):
+        normalized = rng.uniform(-0.3, 1.3, (33, 3))
+        size = (int(rng.integers(50, 2000)), int(rng.integers(50, 2000)))
+        pose = Pose(normalized, np.ones(33), np.ones(33), rng.uniform(-1, 1, (33, 3)), size)
+        for metric in METRICS.values():
+            low, high = metric.bounds
+            for role in roles if metric.limb else [None]:
+                value = measure(Context(pose, worked=Limb.BACK), metric.name, role).value
+                if value is None:
+                    continue
+                assert low is None or value >= low - 1e-9, (metric.name, value)
+                assert high is None or value <= high + 1e-9, (metric.name, value)
+
+
+def test_every_metric_declares_the_values_it_can_take() -> None:
+    from posecheck.metrics import METRICS
+    from posecheck.metrics.registry import VALUE_RANGES
+
+    missing = sorted(set(METRICS) - set(VALUE_RANGES))
+    assert missing == [], f"add {missing} to VALUE_RANGES in posecheck/metrics/registry.py"

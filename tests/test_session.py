@@ -8,9 +8,11 @@ import dataclasses
 import pytest
 
 from posecheck.coach import Coach, CoachSettings, Phase
+from posecheck.limits import Status
 from posecheck.session import (
     Fault,
     ReviewFacts,
+    RoutineEntry,
     Segment,
     SessionSummary,
     StretchRecorder,
@@ -20,6 +22,7 @@ from posecheck.session import (
 from posecheck.specs import get_stretch
 from tests.conftest import fixture_pose
 from tests.sessions import posture_summary, stretch_summary
+from tests.stretches.sequences import sequence
 
 
 def test_the_timeline_joins_frames_with_one_label_into_a_segment() -> None:
@@ -75,3 +78,56 @@ def test_a_summary_knows_what_kind_it_is() -> None:
         dataclasses.replace(stretch_summary(), stretch=None)
     with pytest.raises(ValueError, match="posture totals"):
         dataclasses.replace(stretch_summary(), posture=posture_summary(1, 1).posture)
+
+
+def squat_summary() -> SessionSummary:
+    """A real summary of the gym squat clip: six reps, each judged at its bottom."""
+    spec = get_stretch("deep-squat")
+    coach, recorder = Coach(spec), StretchRecorder(spec.id)
+    for t, pose in sequence("squats_gym_side_seq"):
+        recorder.add(coach.update(pose, t))
+    return recorder.summary()
+
+
+def test_reps_detail_is_written_per_rep_and_read_back() -> None:
+    summary = squat_summary()
+    data = summary.to_json()
+    assert [r["rep"] for r in data["reps_detail"]] == [1, 2, 3, 4, 5, 6]
+    for rep in data["reps_detail"]:
+        assert rep["start_s"] < rep["bottom_s"] < rep["end_s"] and rep["form_ok"] is True
+        assert {c["id"] for c in rep["checks"]} == {
+            "hips-below-knees", "heels-down", "chest-up", "knees-over-toes"
+        }
+    back = SessionSummary.from_json(data)
+    assert len(back.reps_detail) == 6
+    assert back.reps_detail[0].checks[0].status is Status.OK
+    assert back.to_json() == data
+
+
+def test_a_routine_summary_lists_each_stretch_found_and_round_trips() -> None:
+    squats = squat_summary()
+    part = RoutineEntry("deep-squat", 0.3, 13.1, None, squats)
+    hold = RoutineEntry(
+        "knee-to-chest", 20.0, 31.5, "right", stretch_summary("knee-to-chest", 9.0),
+        ("supine-twist",), "From the side, both knees drawn up look alike.",
+    )  # fmt: skip
+    summary = SessionSummary(
+        "routine", 900, 40.0, squats.in_position_s + 9.0, squats.good_form_s + 9.0, 6,
+        routine=(part, hold), unmatched_s=15.6,
+    )  # fmt: skip
+    data = summary.to_json()
+    assert [e["stretch"] for e in data["routine"]] == ["deep-squat", "knee-to-chest"]
+    first = data["routine"][0]
+    assert {"stretch", "start_s", "end_s", "side", "in_position_s", "good_form_s", "reps",
+            "reps_detail"} <= set(first)  # fmt: skip
+    assert first["reps"] == 6 and len(first["reps_detail"]) == 6
+    assert data["routine"][1]["ambiguous_with"] == ["supine-twist"]
+    assert data["unmatched_s"] == 15.6
+    back = SessionSummary.from_json(data)
+    assert back.kind == "routine" and back.routine is not None
+    assert [e.stretch for e in back.routine] == ["deep-squat", "knee-to-chest"]
+    assert back.routine[1].note == hold.note and back.routine[1].side == "right"
+    with pytest.raises(ValueError, match="lists the stretches"):
+        dataclasses.replace(summary, routine=None)
+    with pytest.raises(ValueError, match="its own stretch"):
+        RoutineEntry("bridge", 0.0, 1.0, None, squats)

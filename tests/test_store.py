@@ -370,7 +370,7 @@ def test_a_locked_database_raises_after_the_busy_timeout(db: Path) -> None:
         with pytest.raises(StoreError) as caught:
             store.save_session(record)
         message = str(caught.value)
-        assert isinstance(caught.value, PosecheckError)
+        assert isinstance(caught.value, PosecheckError) and caught.value.busy
         assert "is locked by another program (waited 0.2 s), so the session was not saved" in (
             message
         )
@@ -444,3 +444,62 @@ def test_without_the_variable_the_xdg_then_home_data_folder_is_used(
     assert default_path() == tmp_path / "xdg" / "posecheck" / DB_NAME
     monkeypatch.delenv("XDG_DATA_HOME")
     assert default_path() == tmp_path / "home" / ".local" / "share" / "posecheck" / DB_NAME
+
+
+# --- the session a new one is compared with -------------------------------------------------
+
+
+def test_the_previous_session_is_the_latest_earlier_one_of_the_same_stretch(store: Store) -> None:
+    older = store.save_session(stretch(T0 - timedelta(days=2), good_form_s=10.0))
+    last = store.save_session(stretch(T0 - timedelta(days=1), good_form_s=20.0))
+    store.save_session(stretch(T0 - timedelta(hours=1), stretch_id="cobra"))
+    store.save_session(posture(T0 - timedelta(hours=2), 100.0, 20.0))
+    now = store.save_session(stretch(T0))
+    store.save_session(stretch(T0 + timedelta(days=1)))  # later sessions never count
+    previous = store.previous_session(now)
+    assert previous is not None and previous.id == last and previous.good_s == 20.0
+    assert store.previous_session(last) is not None
+    assert store.previous_session(older) is None
+    assert store.previous_session(10_000) is None
+
+
+def test_the_previous_desk_session_is_any_earlier_desk_session(store: Store) -> None:
+    first = store.save_session(posture(T0 - timedelta(days=1), 100.0, 20.0))
+    store.save_session(stretch(T0 - timedelta(hours=1)))
+    now = store.save_session(posture(T0, 50.0, 5.0))
+    previous = store.previous_session(now)
+    assert previous is not None and previous.id == first
+    assert store.previous_session(2**63) is None
+
+
+# --- hostile values (issue 13) -----------------------------------------------------------------
+
+
+def test_an_empty_data_dir_variable_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Taken as unset, it would send a script's scratch sessions into the real history.
+    for empty in ("", "  "):
+        monkeypatch.setenv(DATA_DIR_ENV, empty)
+        with pytest.raises(StoreError, match=f"^{DATA_DIR_ENV} is set but empty; set it to a"):
+            default_path()
+
+
+def test_ids_and_limits_beyond_sqlite_integers(store: Store) -> None:
+    saved = store.save_session(stretch())
+    for huge in (2**63, -(2**63) - 1, 10**30):
+        assert store.get_session(huge) is None
+        assert store.delete_session(huge) is False
+    assert [r.id for r in store.list_sessions(limit=10**30)] == [saved]
+
+
+def test_a_record_with_numbers_sqlite_cannot_hold_is_refused_before_writing() -> None:
+    summary = dataclasses.replace(stretch().summary, reps=2**64)
+    with pytest.raises(ValueError, match="reps must be a whole number from 0 to"):
+        SessionRecord(summary, T0)
+
+
+def test_the_same_session_is_found_again(store: Store) -> None:
+    record = dataclasses.replace(stretch(), source="review", video="/clips/a.mp4")
+    assert store.find_session(record) is None
+    saved = store.save_session(record)
+    assert store.find_session(record) == saved
+    assert store.find_session(dataclasses.replace(record, video="/clips/b.mp4")) is None

@@ -112,7 +112,9 @@ def run_calibrate(args: argparse.Namespace) -> int:
             sensitivity=args.sensitivity,
         )  # fmt: skip
     else:
-        baseline = calibrate(poses_in_photos(args.images, args), view=args.view)
+        poses = poses_in_photos(args.images, args)
+        _warn_about_others(args.images, poses)
+        baseline = calibrate(poses, view=args.view)
     baseline = replace(baseline, sensitivity=args.sensitivity)
     path = save_profile(args.profile, baseline, camera=args.camera)
     if args.json:
@@ -132,6 +134,25 @@ def run_calibrate(args: argparse.Namespace) -> int:
     for warning in baseline.warnings:
         print(f"  note: {warning}")
     return 0
+
+
+def _warn_about_others(paths: list[Path], poses: list[Any]) -> None:
+    """A baseline is the user's own posture: a photo with other people in it may have measured
+    someone else (the largest person is taken), or a skeleton mixing two people."""
+    import sys
+
+    from posecheck.cli.common import printable
+
+    for path, pose in zip(paths, poses, strict=True):
+        if pose is None or not pose.others_present:
+            continue
+        what = (
+            "a skeleton that mixes two people"
+            if pose.mixed
+            else f"{pose.people} people, and the largest was measured"
+        )
+        print(f"posecheck: warning: {printable(path)} shows {what}; calibrate on photos of "
+              "you alone.", file=sys.stderr)  # fmt: skip
 
 
 def run_monitor(args: argparse.Namespace) -> int:

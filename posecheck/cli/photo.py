@@ -11,14 +11,21 @@ from posecheck.cli.common import (
     add_model_option,
     add_posture_options,
     baseline_from,
-    check_image_output,
+    check_run_files,
+    clean_output_folders,
     estimator_settings,
+    image_output,
+    model_input,
     poses_in_photos,
+    printable,
+    spec_input,
+    write_image,
 )
 from posecheck.errors import InputError
 
 if TYPE_CHECKING:
     from posecheck.coach import FrameResult
+    from posecheck.outputs import Target
     from posecheck.pose import Pose
     from posecheck.specs import StretchSpec
 
@@ -90,39 +97,46 @@ def register(commands: Any) -> None:
     posture.set_defaults(run=run_posture)
 
 
+def _drawing_target(args: argparse.Namespace) -> Target | None:
+    """Where --out goes, checked before any work: never the photo itself, the spec or the
+    model, never standard output (the command prints there), and a FIFO or device is written
+    directly, never replaced."""
+    if args.out is None:
+        return None
+    target = image_output(args.out)
+    check_run_files(
+        [("photo", args.image), ("spec file", spec_input(args)), ("pose model", model_input(args))],
+        [("drawn photo", args.out)],
+    )
+    clean_output_folders([args.out])
+    return target
+
+
 def _photo(path: Path, args: argparse.Namespace) -> tuple[Any, Pose | None]:
     """The photo at `path` and the main person found in it (None for nobody)."""
     from posecheck.estimator import Estimator, quiet_native_logs
     from posecheck.images import read_image
 
     image = read_image(path)
-    if args.out is not None:
-        check_image_output(args.out)
     with quiet_native_logs(), Estimator(settings=estimator_settings(args)) as estimator:
         return image, estimator.process(image)
-
-
-def _write_image(path: Path, image: Any) -> None:
-    import cv2
-
-    if not cv2.imwrite(str(path), image):
-        raise InputError(f"Cannot write {path}.")
 
 
 def run_landmarks(args: argparse.Namespace) -> int:
     from posecheck.pose import NO_PERSON_JSON
 
+    target = _drawing_target(args)
     image, pose = _photo(args.image, args)
-    if args.out is not None:
+    if target is not None:
         from posecheck.overlay import SkeletonAnnotator
 
-        _write_image(args.out, SkeletonAnnotator().annotate(image, pose))
+        write_image(target, SkeletonAnnotator().annotate(image, pose))
     if args.json:
         print(json.dumps(pose.to_json() if pose else NO_PERSON_JSON))
     else:
         _print_landmark_summary(args.image, pose)
         if args.out is not None:
-            print(f"skeleton drawn in {args.out}")
+            print(f"skeleton drawn in {printable(args.out)}")
     return 0
 
 
@@ -130,12 +144,15 @@ def _print_landmark_summary(path: Path, pose: Pose | None) -> None:
     from posecheck.metrics import main_joint_angles
 
     if pose is None:
-        print(f"{path}: nobody found.")
+        print(f"{printable(path)}: nobody found.")
         return
     width, height = pose.image_size
     seen = int(((pose.visibility >= 0.5) & (pose.presence >= 0.5)).sum())
-    others = f", {pose.people - 1} more in the background" if pose.others_present else ""
-    print(f"{path}: one person{others}, {seen} of 33 landmarks visible ({width}x{height}).")
+    others = f", {pose.people - 1} more in the background" if pose.people > 1 else ""
+    if pose.mixed:
+        others += " (its skeleton mixes two people: not usable)"
+    print(f"{printable(path)}: one person{others}, {seen} of 33 landmarks visible "
+          f"({width}x{height}).")  # fmt: skip
     for joint, angle in main_joint_angles(pose).items():
         shown = f"{angle:5.0f}°" if angle is not None else "  not visible"
         print(f"  {joint.name:<15}{shown}")
@@ -191,18 +208,19 @@ def run_check(args: argparse.Namespace) -> int:
     spec = get_stretch(args.stretch)
     if args.side and not spec.sided:
         raise InputError(f"{spec.name} is not done one side at a time; leave out --side.")
+    target = _drawing_target(args)
     image, pose = _photo(args.image, args)
     # One judgement of the photo serves the drawing, the JSON and the text alike.
     result = judge_still(spec, pose, args.side)
-    if args.out is not None:
+    if target is not None:
         from posecheck.overlay import CoachAnnotator
 
-        _write_image(args.out, CoachAnnotator().annotate(image, result))
+        write_image(target, CoachAnnotator().annotate(image, result))
     if args.json:
         print(json.dumps(check_json(spec, result)))
         return 0
     if not result.person:
-        print(f"{args.image}: nobody found. Step into the camera's view.")
+        print(f"{printable(args.image)}: nobody found. Step into the camera's view.")
         return 0
     state = "in position" if result.in_position else "not in position"
     verdict = "good form" if result.form_ok else "adjust"

@@ -18,14 +18,18 @@ from posecheck.cli.common import (
     add_model_option,
     add_posture_options,
     baseline_from,
-    check_output_folder,
+    check_batch_files,
     estimator_settings,
+    printable,
+    review_files,
     seconds,
     write_json_file,
 )
 from posecheck.errors import InputError, PosecheckError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from posecheck.review import ReviewEngine
     from posecheck.review.batch import BatchItem
     from posecheck.review.cache import LandmarkCache
@@ -42,11 +46,18 @@ outputs:
                  reps, segments, checks; posture also good_s, bad_s, away_s, alerts); with -
                  it is printed on stdout and nothing else is
   --csv OUT      one row per frame          --video OUT  annotated H.264 MP4 (.mp4)
-  --thumbnails DIR  a JPEG of the worst moment of each fault. Default: when --video is given,
-                 OUT's name + "_thumbnails" beside it; else, when --csv or --json names a file,
-                 VIDEO's name + "_thumbnails" beside that file; with no file output, none (frames
-                 are never written to disk unless asked for)
+  --thumbnails DIR  a JPEG of the worst moment of each fault, named VIDEO_FAULT_at_T.jpg (never
+                 over an existing file); only when asked for: frames never reach the disk unasked
   without any output option a short summary is printed.
+  An output may not be the video, the spec, the model, the history or another output; a FIFO
+  or device (/dev/null, /dev/stdout) gets the JSON or CSV written into it, never replaced;
+  a symbolic link is followed (its target is written); the video needs a regular file.
+
+a routine (--routine): no stretch named; each catalog stretch is found where it is done (from the
+  specs' entry conditions and reps, held at least a few seconds) and judged with its own checks,
+  hold and reps, per side. The summary's "routine" lists them in time order with "unmatched_s",
+  the time that matched none; the CSV has a "stretch" column; the history gets one session per
+  stretch found ("history_ids").
 
 several videos (more than one, or a folder): each is reviewed with --workers N at once; with
   --out-dir DIR each gets DIR/NAME.json and DIR/NAME.csv (and with --video-all NAME.mp4 and
@@ -66,11 +77,14 @@ stored landmarks: every review keeps the video's landmarks ($POSECHECK_DATA_DIR/
   or another model is never served stored landmarks. --no-cache neither reads nor stores them.
 
 history: every review is saved to the history ($POSECHECK_DATA_DIR/history.sqlite3) unless
-  --no-history. If saving fails the outputs are still written, the reason is printed on stderr
-  and the exit status is 3.
+  --no-history. A history another program holds locked is waited for (60 s, or
+  $POSECHECK_HISTORY_WAIT_S). If saving fails the outputs are still written, the reason is
+  printed on stderr and the exit status is 3; `posecheck history import SUMMARY.json` adds the
+  --json summary later.
 
 warnings (stderr and the summary's "warning"): a file cut short is analysed as far as it
-  decodes; nobody found; several people in view for much of the video. They do not fail it.
+  decodes; nobody found; several people in view (with the number of frames), or a skeleton
+  mixing two people's limbs (those frames are not judged). They do not fail it.
 
 exit status: 0 done; 1 nothing reviewed (bad input) or, with several videos, at least one
   failed; 2 bad command line; 3 reviewed and written but not saved to the history.
@@ -93,6 +107,10 @@ def register(commands: Any) -> None:
     what = review.add_mutually_exclusive_group(required=True)
     what.add_argument("--stretch", metavar="ID", help="a stretch id, or a .toml spec file")
     what.add_argument("--posture", action="store_true", help="review desk posture")
+    what.add_argument(
+        "--routine", action="store_true",
+        help="review a whole routine: find which catalog stretch is done when",
+    )  # fmt: skip
     review.add_argument("--side", choices=("left", "right"), help="(--stretch) the side worked")
     baseline = review.add_mutually_exclusive_group()
     baseline.add_argument("--profile", metavar="NAME", help="(--posture) a saved camera profile")
@@ -214,7 +232,8 @@ class BatchProgress:
             if self.bar.tty:
                 self.bar.stream.write("\r\033[K")
             # The bar redraws itself below this line at the next report.
-            print(f"posecheck: [{self.finished}/{self.videos}] {item.path.name} {outcome}",
+            print(f"posecheck: [{self.finished}/{self.videos}] {printable(item.path.name)} "
+                  f"{outcome}",
                   file=sys.stderr)  # fmt: skip
 
     def close(self) -> None:
@@ -241,7 +260,16 @@ def _review_engine_factory(args: argparse.Namespace) -> tuple[EngineFactory, str
         return partial(PostureReview, baseline, args.view, args.sensitivity), "desk posture"
     for name in ("profile", "baseline", "view", "sensitivity"):
         if getattr(args, name) is not None:
-            raise InputError(f"--{name} is for --posture reviews; leave it out with --stretch.")
+            what = "--routine" if args.routine else "--stretch"
+            raise InputError(f"--{name} is for --posture reviews; leave it out with {what}.")
+    if args.routine:
+        from posecheck.review import RoutineReview
+
+        if args.side:
+            raise InputError(
+                "--side is for one stretch; a routine review finds the side of each part."
+            )
+        return RoutineReview, "a routine"
     from posecheck.specs import get_stretch
 
     spec = get_stretch(args.stretch)
@@ -251,13 +279,40 @@ def _review_engine_factory(args: argparse.Namespace) -> tuple[EngineFactory, str
 
 
 def _save_review(
-    summary: SessionSummary, path: Path, args: argparse.Namespace, store: Store | None = None
-) -> int:
-    from posecheck.history import save_session
+    summary: SessionSummary,
+    path: Path,
+    args: argparse.Namespace,
+    store: Store | None = None,
+    started_at: datetime | None = None,
+) -> int | list[int]:
+    """The history id of the saved session, or for a routine the ids of its parts."""
+    from posecheck.history import review_wait_s, save_routine, save_session
+    from posecheck.store import DEFAULT_BUSY_TIMEOUT_S, StoreError
 
-    return save_session(
-        summary, side=args.side, source="review", video=path.resolve(), store=store
-    )
+    def save(wait: float) -> int | list[int]:
+        if summary.routine is not None:
+            return save_routine(
+                summary, source="review", video=path.resolve(), store=store,
+                started_at=started_at, busy_timeout_s=wait,
+            )  # fmt: skip
+        return save_session(
+            summary, side=args.side, source="review", video=path.resolve(), store=store,
+            started_at=started_at, busy_timeout_s=wait,
+        )  # fmt: skip
+
+    wait = review_wait_s()
+    if store is not None or wait <= DEFAULT_BUSY_TIMEOUT_S:
+        return save(wait)
+    # A review may have taken minutes: wait longer for a locked history, and say so.
+    try:
+        return save(DEFAULT_BUSY_TIMEOUT_S)
+    except StoreError as error:
+        if not error.busy:
+            raise
+    print(f"posecheck: the history database is locked by another program; waiting up to "
+          f"{wait - DEFAULT_BUSY_TIMEOUT_S:g} s more to save this review.",
+          file=sys.stderr)  # fmt: skip
+    return save(wait - DEFAULT_BUSY_TIMEOUT_S)
 
 
 def run_review(args: argparse.Namespace) -> int:
@@ -273,36 +328,18 @@ def run_review(args: argparse.Namespace) -> int:
     return _run_review_one(args, make_engine, subject)
 
 
-def _thumbnail_folder(args: argparse.Namespace) -> Path | None:
-    if args.thumbnails is not None:
-        folder: Path = args.thumbnails
-        return folder
-    if args.video is not None:
-        video: Path = args.video
-        return video.with_name(f"{video.stem}_thumbnails")
-    for path in (args.csv, None if args.json in (None, "-") else Path(args.json)):
-        if path is not None:
-            return path.with_name(f"{args.videos[0].stem}_thumbnails")
-    return None
-
-
 def _run_review_one(args: argparse.Namespace, make_engine: EngineFactory, subject: str) -> int:
+    from datetime import UTC, datetime
+
     from posecheck.review import ReviewOutputs
     from posecheck.review.scale import review_video
 
     video_path: Path = args.videos[0]
-    json_path = None if args.json in (None, "-") else Path(args.json)
-    if args.video is not None:
-        if args.video.suffix.lower() not in (".mp4", ".m4v", ".mov"):
-            raise InputError(f"Cannot write the video {args.video}: use a .mp4 file name.")
-        check_output_folder(args.video, "video")
-    if args.csv is not None:
-        check_output_folder(args.csv, "CSV file")
-    if json_path is not None:
-        check_output_folder(json_path, "JSON file")
-    outputs = ReviewOutputs(video=args.video, csv=args.csv, thumbnails=_thumbnail_folder(args))
+    files = review_files(args)
+    outputs = ReviewOutputs(video=args.video, csv=args.csv, thumbnails=files.thumbnails)
     scale = scale_choice(args)
-    bar = ProgressBar(video_path.name)
+    started_at = datetime.now(UTC)
+    bar = ProgressBar(printable(video_path.name))
     try:
         reviewed = review_video(
             video_path, make_engine, outputs, settings=estimator_settings(args), progress=bar,
@@ -315,44 +352,72 @@ def _run_review_one(args: argparse.Namespace, make_engine: EngineFactory, subjec
     summary = result.summary
 
     status = 0
-    history_id: int | None = None
+    history_id: int | list[int] | None = None
     if not args.no_history:
         from posecheck.store import StoreError
 
         try:
-            history_id = _save_review(summary, video_path, args)
+            history_id = _save_review(summary, video_path, args, started_at=started_at)
         except StoreError as error:
-            print(f"posecheck: the review was not saved to the history: {error}", file=sys.stderr)
+            where = "" if files.json is None else (
+                f"; add it later with `posecheck history import {printable(files.json.path)}`"
+            )
+            print(f"posecheck: the review was not saved to the history: {error}{where}",
+                  file=sys.stderr)  # fmt: skip
             status = EXIT_NOT_SAVED
-    data = {**result.to_json(), "history_id": history_id, "route": reviewed.route}
-    if json_path is not None:
-        write_json_file(json_path, data)
+    # The saved summary is importable into the history (`posecheck history import`): it says
+    # when the review started and which side was chosen. A routine names the history sessions
+    # of its parts.
+    data = {**result.to_json(), "started_at": started_at.isoformat(), "side": args.side,
+            "route": reviewed.route}  # fmt: skip
+    data["history_ids" if summary.routine is not None else "history_id"] = history_id
+    if isinstance(data.get("video"), dict):  # the file the history names, wherever it is read
+        data["video"] = {**data["video"], "path": str(video_path.resolve())}
+    if files.json is not None:
+        write_json_file(files.json, data)
     if args.json == "-":
         print(json.dumps(data))
     else:
         print_summary(video_path, subject, summary, history_id)
         print_route(reviewed.route, len(reviewed.chunks))
-        for name, path in (("video", args.video), ("CSV", args.csv), ("summary", json_path)):
+        for name, path in (("video", args.video), ("CSV", args.csv),
+                           ("summary", files.json and files.json.path)):  # fmt: skip
             if path is not None:
-                print(f"  {name} written to {path}")
+                print(f"  {name} written to {printable(path)}")
         if result.thumbnails:
-            print(f"  {len(result.thumbnails)} fault thumbnail(s) in {outputs.thumbnails}")
+            print(f"  {len(result.thumbnails)} fault thumbnail(s) in "
+                  f"{printable(outputs.thumbnails)}")  # fmt: skip
     if result.warning:
-        print(f"posecheck: {result.warning}", file=sys.stderr)
+        print(f"posecheck: {printable(result.warning)}", file=sys.stderr)
     return status
 
 
 def print_summary(
-    path: Path, subject: str, summary: SessionSummary, history_id: int | None
+    path: Path, subject: str, summary: SessionSummary, history_id: int | list[int] | None
 ) -> None:
     """A reviewed video's summary as a few lines of text."""
     speed = ""
     if summary.review is not None:
         speed = f" analysed at {summary.review.processing_fps:.0f} frames/s"
     print(
-        f"{path.name}: {subject}, {summary.frames} frames, {seconds(summary.duration_s)}{speed}"
+        f"{printable(path.name)}: {printable(subject)}, {summary.frames} frames, "
+        f"{seconds(summary.duration_s)}{speed}"
     )
     totals = summary.posture
+    if summary.routine is not None:
+        print(f"  {len(summary.routine)} stretch(es) found; no stretch for "
+              f"{seconds(summary.unmatched_s)}")  # fmt: skip
+        for part in summary.routine:
+            s = part.summary
+            side = f" ({part.side} side)" if part.side else ""
+            reps = f", reps {s.reps}" if s.reps else ""
+            print(f"  {part.start_s:6.1f}-{part.end_s:.1f} s  {part.stretch}{side}: in position "
+                  f"{seconds(s.in_position_s)}, good form {seconds(s.good_form_s)}{reps}")
+            if part.note:
+                print(f"      could also be {', '.join(part.ambiguous_with)}: {part.note}")
+        if isinstance(history_id, list) and history_id:
+            print(f"  saved to the history as sessions {', '.join(map(str, history_id))}")
+        return
     if totals is not None:
         print(
             f"  good {seconds(totals.good_s)}, bad {seconds(totals.bad_s)}, "
@@ -390,7 +455,7 @@ def print_route(route: str, chunks: int) -> None:
 
 
 def _run_review_many(args: argparse.Namespace, make_engine: EngineFactory) -> int:
-    from posecheck.review.batch import collect_videos, review_many
+    from posecheck.review.batch import collect_videos, output_stems, review_many
 
     for name in ("json", "csv", "video", "thumbnails"):
         value = getattr(args, name)
@@ -402,10 +467,11 @@ def _run_review_many(args: argparse.Namespace, make_engine: EngineFactory) -> in
     if args.video_all and args.out_dir is None:
         raise InputError("--video-all needs --out-dir DIR to write the videos into.")
     videos = collect_videos(args.videos)
+    check_batch_files(args, videos, output_stems(videos))
     scale = scale_choice(args)
     store: Store | None = None
     history_error: str | None = None
-    saved: dict[Path, int] = {}
+    saved: dict[Path, int | list[int]] = {}
     bar = BatchProgress(videos)
 
     def done(item: BatchItem) -> None:
@@ -413,10 +479,11 @@ def _run_review_many(args: argparse.Namespace, make_engine: EngineFactory) -> in
         bar.finish(item)
         if item.summary is None or args.no_history or history_error is not None:
             return
+        from posecheck.history import review_wait_s
         from posecheck.store import StoreError, open_store
 
         try:
-            store = store or open_store()
+            store = store or open_store(busy_timeout_s=review_wait_s())
             saved[item.path] = _save_review(item.summary, item.path, args, store)
         except StoreError as error:
             history_error = str(error)
@@ -447,7 +514,7 @@ def _run_review_many(args: argparse.Namespace, make_engine: EngineFactory) -> in
 
 
 def _print_table(items: Sequence[BatchItem], *, posture: bool) -> None:
-    names = [item.path.name for item in items]
+    names = [printable(item.path.name) for item in items]
     width = max([4, *map(len, names)])
     head = ["good", "bad", "away", "alerts"] if posture else ["in position", "good form", "reps"]
     print(f"{'file':<{width}}  {'frames':>6}  {'duration':>8}  "
@@ -464,7 +531,7 @@ def _print_table(items: Sequence[BatchItem], *, posture: bool) -> None:
             cells = [str(s.frames), seconds(s.duration_s), seconds(s.in_position_s),
                      seconds(s.good_form_s), str(s.reps)]
         widths = [6, 8] + [11 if len(h) > 6 else 7 for h in head]
-        note = f"error: {item.error}" if item.error else (item.warning or "")
+        note = printable(f"error: {item.error}" if item.error else (item.warning or ""))
         if item.from_cache and not item.error:
             note = f"(stored landmarks) {note}".strip()
         print(f"{name:<{width}}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cells, widths,

@@ -38,6 +38,7 @@ TURNED_CUE = "Head turned away: posture is judged again when you face your scree
 BODY_TURNED_CUE = "You turned away from your screen: posture is judged again when you face it."
 BYSTANDER_CUE = "The person in view is much smaller than you: someone else, not judged."
 ELSEWHERE_CUE = "Someone else is in view, away from where you sat to calibrate: not judged."
+MIXED_CUE = "Someone else is close to you in view and the camera mixes you up: not judged."
 GOOD_CUE = "Good posture."
 
 
@@ -198,6 +199,10 @@ def judge_frame(
     preset = resolve_sensitivity(sensitivity, baseline, s)
     if pose is None:
         return Judgement(False, None, False, PostureStatus.AWAY, (), {}, (NOBODY_CUE,))
+    if pose.mixed:  # a skeleton with two people's limbs (see posecheck.estimator): not judged
+        return Judgement(
+            True, view, False, PostureStatus.UNKNOWN, (), {}, (MIXED_CUE,), excluded="mixed"
+        )
     ctx = Context(pose)
     detected = view or detect_view(pose, spec)
     if detected is None:

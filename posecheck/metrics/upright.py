@@ -148,6 +148,24 @@ def wrist_behind_back(ctx: Context, limb: Limb) -> Measured:
     return Measured(-offset, (shoulder, wrist), wrist)
 
 
+@metric(
+    "wrist_gap",
+    "The distance between the two wrists in the image, in trunk lengths: under about 0.4 with "
+    "the hands clasped, 1 or more with one hand on a wall and the other behind. In a side view "
+    "the far wrist is often hidden behind the body and this uses MediaPipe's estimate of where "
+    "it is (it must be inside the frame): fit to tell hands together from hands apart, not to "
+    "judge form.",
+    unit="ratio",
+)
+def wrist_gap(ctx: Context, limb: Limb) -> Measured:
+    pose = ctx.pose
+    for wrist in (L.LEFT_WRIST, L.RIGHT_WRIST):
+        if pose.presence[wrist] < 0.5:
+            raise Unmeasurable(guidance_for(pose, wrist))
+    gap = float(np.linalg.norm(pose.pixels[L.LEFT_WRIST, :2] - pose.pixels[L.RIGHT_WRIST, :2]))
+    return Measured(gap / ctx.trunk_length, (L.LEFT_WRIST, L.RIGHT_WRIST))
+
+
 __all__ = [
     "front_knee_track",
     "knee_bend_3d",
@@ -155,4 +173,5 @@ __all__ = [
     "side_trunk_incline",
     "squat_depth",
     "wrist_behind_back",
+    "wrist_gap",
 ]

@@ -5,9 +5,11 @@ typed summary, a per-frame CSV, an annotated H.264 video and fault thumbnails ou
     result.summary.good_form_s
 
     engines.py          the stretch coach and the desk monitor as review engines
+    routine.py          a whole routine: which stretch is done when, each part judged by its coach
     pipeline.py         decode -> landmarks -> engine -> outputs, in overlapped stages
     parallel.py         the landmarker in its own process, pinned to a core
     batch.py            many videos at once (here, or one Dask task each)
+    background.py       a batch on a thread for the app: progress, cancel
     landmark_stream.py  a video's landmarks as arrays: what chunks return and the cache keeps
     cache.py            stored landmark streams, keyed by the video's and the model's bytes
     chunks.py           the grid every review restarts its tracker on; one chunk's landmarks
@@ -25,6 +27,7 @@ from posecheck.review.pipeline import (
     ReviewResult,
     review,
 )
+from posecheck.review.routine import RoutineReview
 
 __all__ = [
     "LANDMARKER_MODES",
@@ -35,6 +38,7 @@ __all__ = [
     "ReviewEngine",
     "ReviewOutputs",
     "ReviewResult",
+    "RoutineReview",
     "StretchReview",
     "review",
 ]

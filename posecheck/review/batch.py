@@ -22,8 +22,6 @@ its stored landmarks without running the model, and every new stream is stored.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -31,12 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from posecheck.errors import InputError, PosecheckError
-from posecheck.outputs import partial, write_json
+from posecheck.outputs import output_target, write_bytes, write_json
 from posecheck.review.cache import CacheKey, LandmarkCache
 from posecheck.review.chunks import GRID, Grid
 from posecheck.review.engines import ReviewEngine
 from posecheck.review.landmark_stream import LandmarkStream
-from posecheck.review.pipeline import MAX_SIDE, ReviewOutputs, ReviewResult, review
+from posecheck.review.pipeline import MAX_SIDE, ReviewOutputs, ReviewResult, review, write_unique
 from posecheck.review.tasks import ReviewCancelled, TaskOutcome
 from posecheck.session import SessionSummary
 from posecheck.settings import EstimatorSettings
@@ -242,8 +240,8 @@ def run_jobs(
             try:
                 write_json(job.json, outcome.summary.to_json())
                 json_path = job.json
-            except OSError as exc:
-                error = f"Cannot write {job.json} ({exc.strerror or exc})."
+            except PosecheckError as exc:  # the one sentence of posecheck.outputs
+                error = str(exc)
         if outcome.landmarks is not None and cache is not None and index in keys:
             cache.put(keys[index], outcome.landmarks, job.path)
         outputs = job.outputs if error is None else ReviewOutputs()
@@ -330,22 +328,12 @@ def _review_alone(
             workers=workers, scheduler=scheduler, send_files=send_files, cache=cache,
             max_side=max_side, grid=grid,
         )  # fmt: skip
+    except ReviewCancelled:
+        raise
     except PosecheckError as exc:
         return _Outcome(error=str(exc))
     result = reviewed.result
     return _Outcome(result.summary, None, result.thumbnails, None, reviewed.route == "cache")
-
-
-def _write_whole(target: Path, data: bytes) -> None:
-    """Write `data` to `target` under a temporary name, then rename (never half a file)."""
-    temporary = partial(target)
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise InputError(f"Cannot write {target} ({exc.strerror or exc}).") from None
 
 
 def _from_task(job: Job, outcome: TaskOutcome) -> _Outcome:
@@ -359,20 +347,19 @@ def _from_task(job: Job, outcome: TaskOutcome) -> _Outcome:
     try:
         for target, data in ((job.outputs.csv, outcome.csv), (job.outputs.video, outcome.video)):
             if target is not None and data is not None:
-                _write_whole(target, data)
+                write_bytes(output_target(target, "review output", special_ok=False), data)
         thumbnails: list[Path] = []
         folder = job.outputs.thumbnails
         if folder is not None and outcome.thumbnails:
             try:
                 folder.mkdir(parents=True, exist_ok=True)
                 for name, data in sorted(outcome.thumbnails.items()):
-                    (folder / name).write_bytes(data)
-                    thumbnails.append(folder / name)
+                    thumbnails.append(write_unique(folder, Path(name).stem, data))
             except OSError as exc:
                 raise InputError(
                     f"Cannot write the thumbnails to {folder} ({exc.strerror or exc})."
                 ) from None
-    except InputError as exc:
+    except PosecheckError as exc:
         return _Outcome(error=str(exc))
     return _Outcome(summary, None, tuple(thumbnails), outcome.landmarks)
 

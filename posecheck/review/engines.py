@@ -19,6 +19,7 @@ from posecheck.pose import Pose
 from posecheck.session import SessionSummary, StretchRecorder
 from posecheck.specs import StretchSpec
 from posecheck.specs.desk import POSTURE_VIEWS
+from posecheck.temporal import RepStage
 
 Image = NDArray[np.uint8]
 
@@ -55,7 +56,8 @@ class StretchReview:
 
     def fieldnames(self) -> list[str]:
         """The CSV columns: the same for every frame, one value and one status per check."""
-        base = ["t_s", "phase", "side", "in_position", "form_ok", "hold_s", "reps", "cue"]
+        base = ["t_s", "phase", "side", "in_position", "form_ok", "hold_s", "reps", "rep",
+                "rep_phase", "cue"]  # fmt: skip
         return base + [f"{c.id}{end}" for c in self.spec.checks for end in ("", "_status")]
 
     def update(self, pose: Pose | None, t_s: float) -> FrameResult:
@@ -70,7 +72,9 @@ class StretchReview:
         row: dict[str, Any] = {
             "t_s": round(result.t_s, 3), "phase": result.phase.value, "side": result.side or "",
             "in_position": int(result.in_position), "form_ok": int(result.form_ok),
-            "hold_s": round(result.hold_s, 2), "reps": result.reps, "cue": result.cue or "",
+            "hold_s": round(result.hold_s, 2), "reps": result.reps, "rep": rep_number(result),
+            "rep_phase": result.rep_stage.value if result.rep_stage else "",
+            "cue": result.cue or "",
         }
         for verdict in result.verdicts:
             value = verdict.measurement.value
@@ -99,6 +103,16 @@ class StretchReview:
     def notes(self) -> tuple[str, ...]:
         """Warnings about the session as a whole (none for stretches)."""
         return ()
+
+
+def rep_number(result: FrameResult) -> int | str:
+    """The number of the rep a frame belongs to ("" between reps, and for holds)."""
+    if result.rep_stage is None or result.rep_stage is RepStage.REST:
+        return ""
+    last = result.last_rep
+    if last is not None and last.end_s is None:
+        return last.number
+    return result.reps + 1
 
 
 @dataclass

@@ -15,6 +15,7 @@ Arrays (N frames, 33 landmarks), checked in `__post_init__`:
     landmarks   (N,33,5)  float32 normalized x, y, z, visibility, presence
     world       (N,33,3)  float32 metres, origin between the hips; `has_world` (N,) says where
     people      (N,)      uint8, people counted in the frame (0 where nobody was found)
+    mixed       (N,)      bool, the skeleton mixed two people's limbs (see `Pose.mixed`)
 
 float32 loses nothing: MediaPipe's outputs are float32, so a pose rebuilt from the stream equals
 the estimator's bit for bit and re-judging gives exactly the verdicts of the first review.
@@ -37,7 +38,7 @@ from posecheck.landmarks import NUM_LANDMARKS
 from posecheck.pose import Pose
 
 #: Bumped whenever the arrays or their meaning change; a file of another version is not read.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 _N = NUM_LANDMARKS
 #: Frames per block while a stream is being built (memory grows in steps of about 1 MB).
@@ -59,6 +60,7 @@ class LandmarkStream:
     world: NDArray[np.float32]
     has_world: NDArray[np.bool_]
     people: NDArray[np.uint8]
+    mixed: NDArray[np.bool_]
     image_size: tuple[int, int]
     warning: str | None = None
     _index: dict[int, int] = field(init=False, repr=False, compare=False, default_factory=dict)
@@ -67,7 +69,7 @@ class LandmarkStream:
         n = len(self.t_ms)
         expected = {
             "t_ms": (n,), "present": (n,), "landmarks": (n, _N, 5), "world": (n, _N, 3),
-            "has_world": (n,), "people": (n,),
+            "has_world": (n,), "people": (n,), "mixed": (n,),
         }  # fmt: skip
         for name, shape in expected.items():
             actual = getattr(self, name).shape
@@ -85,7 +87,7 @@ class LandmarkStream:
     @property
     def nbytes(self) -> int:
         return sum(getattr(self, name).nbytes for name in (
-            "t_ms", "present", "landmarks", "world", "has_world", "people"))  # fmt: skip
+            "t_ms", "present", "landmarks", "world", "has_world", "people", "mixed"))  # fmt: skip
 
     def pose(self, i: int) -> Pose | None:
         """Frame `i`'s pose as the estimator returned it (None: nobody was found)."""
@@ -96,7 +98,7 @@ class LandmarkStream:
             normalized=rows[:, :3], visibility=rows[:, 3], presence=rows[:, 4],
             world=self.world[i].astype(np.float64) if self.has_world[i] else None,
             image_size=self.image_size, timestamp_ms=int(self.t_ms[i]),
-            people=max(1, int(self.people[i])),
+            people=max(1, int(self.people[i])), mixed=bool(self.mixed[i]),
         )  # fmt: skip
 
     def poses(self) -> Iterator[tuple[int, Pose | None]]:
@@ -135,6 +137,7 @@ class LandmarkStream:
             np.concatenate([p.world for p in parts]),
             np.concatenate([p.has_world for p in parts]),
             np.concatenate([p.people for p in parts]),
+            np.concatenate([p.mixed for p in parts]),
             size,
             next((p.warning for p in reversed(parts) if len(p)), parts[-1].warning),
         )
@@ -145,7 +148,8 @@ class LandmarkStream:
         arrays: dict[str, Any] = {
             "version": np.array(FORMAT_VERSION), "t_ms": self.t_ms, "present": self.present,
             "landmarks": self.landmarks, "world": self.world, "has_world": self.has_world,
-            "people": self.people, "image_size": np.array(self.image_size, np.int32),
+            "people": self.people, "mixed": self.mixed,
+            "image_size": np.array(self.image_size, np.int32),
             "warning": np.array(self.warning or ""),
         }  # fmt: skip
         arrays.update({f"meta_{k}": np.array(v) for k, v in (meta or {}).items()})
@@ -168,7 +172,8 @@ class LandmarkStream:
                     data["t_ms"].astype(np.int64), data["present"].astype(bool),
                     data["landmarks"].astype(np.float32), data["world"].astype(np.float32),
                     data["has_world"].astype(bool), data["people"].astype(np.uint8),
-                    (int(size[0]), int(size[1])), str(data["warning"]) or None,
+                    data["mixed"].astype(bool), (int(size[0]), int(size[1])),
+                    str(data["warning"]) or None,
                 )  # fmt: skip
         except (KeyError, OSError, zipfile.BadZipFile, EOFError, TypeError) as exc:
             raise ValueError(f"not a landmark stream file ({exc})") from None
@@ -203,6 +208,7 @@ class StreamBuilder:
                 "landmarks": np.zeros((_BLOCK, _N, 5), np.float32),
                 "world": np.zeros((_BLOCK, _N, 3), np.float32),
                 "has_world": np.zeros(_BLOCK, bool), "people": np.zeros(_BLOCK, np.uint8),
+                "mixed": np.zeros(_BLOCK, bool),
             })  # fmt: skip
             self._fill = 0
         block, i = self._blocks[-1], self._fill
@@ -221,6 +227,7 @@ class StreamBuilder:
                 block["world"][i] = pose.world
                 block["has_world"][i] = True
             block["people"][i] = min(pose.people, 255)
+            block["mixed"][i] = pose.mixed
         self._fill += 1
         self._count += 1
 
@@ -229,7 +236,7 @@ class StreamBuilder:
             if not self._blocks:
                 shapes = {"landmarks": (0, _N, 5), "world": (0, _N, 3)}
                 dtypes = {"t_ms": np.int64, "present": bool, "has_world": bool,
-                          "people": np.uint8}  # fmt: skip
+                          "people": np.uint8, "mixed": bool}  # fmt: skip
                 return np.zeros(shapes.get(name, (0,)), dtypes.get(name, np.float32))
             parts = [b[name] for b in self._blocks[:-1]] + [self._blocks[-1][name][: self._fill]]
             return np.concatenate(parts)
@@ -238,5 +245,5 @@ class StreamBuilder:
             joined("t_ms").astype(np.int64), joined("present").astype(bool),
             joined("landmarks").astype(np.float32), joined("world").astype(np.float32),
             joined("has_world").astype(bool), joined("people").astype(np.uint8),
-            self.image_size or (1, 1), warning,
+            joined("mixed").astype(bool), self.image_size or (1, 1), warning,
         )  # fmt: skip

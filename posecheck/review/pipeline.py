@@ -26,13 +26,14 @@ import contextlib
 import csv
 import os
 import queue
+import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import IO, Any, Protocol
 
 import cv2
 import numpy as np
@@ -40,7 +41,7 @@ from numpy.typing import NDArray
 
 from posecheck.errors import InputError, PosecheckError
 from posecheck.estimator import quiet_native_logs
-from posecheck.outputs import partial
+from posecheck.outputs import OutputError, PendingFile, Target, output_target
 from posecheck.pose import Pose
 from posecheck.review.chunks import GRID, Grid, GridTracker
 from posecheck.review.engines import ReviewEngine
@@ -63,10 +64,11 @@ PIPELINE_DEPTH = 2
 #: threads: the fastest for one video) or "inline" (all in the caller's thread: for workers that
 #: each review one video while others run beside them).
 LANDMARKER_MODES = ("process", "inline")
-#: A second person in view on more than this share of the frames with someone in them earns the
-#: summary a warning: the tracked person may not have been the same one throughout. (Someone
-#: walking through the background for a few seconds does not; the count is in the summary.)
-MULTI_PERSON_SHARE = 0.25
+#: Several people in view on at least this share of the frames with someone in them earns the
+#: summary a warning with the count (someone crossing the background of a long clip for a
+#: moment does not; the count is in the summary either way). Any frame whose skeleton mixed two
+#: people is warned about: it was not judged.
+MULTI_PERSON_SHARE = 0.10
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,8 @@ class ReviewResult:
     thumbnails: tuple[Path, ...]
     #: The landmark stream the review saw (with `keep_landmarks=True`), for the cache.
     landmarks: LandmarkStream | None = None
+    #: The same thumbnails by fault (check id or posture problem).
+    fault_thumbnails: Mapping[str, Path] = field(default_factory=dict)
 
     @property
     def warning(self) -> str | None:
@@ -332,6 +336,13 @@ def review(
         raise ValueError(f"landmarker must be one of {LANDMARKER_MODES}, got {landmarker!r}")
     started = time.perf_counter()
     threads_before = _thread_ids()
+    # Where the outputs go is settled before the file is opened: a bad output path costs
+    # nothing, and a device, FIFO or link is never replaced by a regular file.
+    video_target = csv_target = None
+    if outputs.video is not None:
+        video_target = output_target(outputs.video, "annotated video", special_ok=False)
+    if outputs.csv is not None:
+        csv_target = output_target(outputs.csv, "CSV file")
     # With poses known and no picture asked for, the frames themselves are not needed.
     pictures = poses is None or outputs.video is not None or outputs.thumbnails is not None
     reader: VideoReader | None = read_frames(path, max_side=max_side) if pictures else None
@@ -340,23 +351,29 @@ def review(
     inline = landmarker == "inline"
     kept = StreamBuilder() if keep_landmarks else None
     writer: _Writer | _InlineWriter | None = None
-    csv_file: TextIO | None = None
+    csv_file: IO[Any] | None = None
     worst: dict[str, _Worst] = {}
     frames = 0
     persons = 0
     crowded = 0
-    partials = [partial(p) for p in (outputs.video, outputs.csv) if p is not None]
+    mixed = 0
+    pending: list[PendingFile] = []
+    closing_error: OSError | None = None
     decoded: Iterator[VideoFrame] | None = None
     done = False
     try:
-        if outputs.video is not None:
+        if video_target is not None:
+            pending_video = PendingFile(video_target)
+            pending.append(pending_video)
             make_writer = _InlineWriter if inline else _Writer
-            writer = make_writer(partial(outputs.video), info.fps or 30.0)
+            writer = make_writer(pending_video.path, info.fps or 30.0)
             writer.start()
         csv_writer: csv.DictWriter[str] | None = None
-        if outputs.csv is not None:
+        if csv_target is not None:
+            pending_csv = PendingFile(csv_target)
+            pending.append(pending_csv)
             try:
-                csv_file = partial(outputs.csv).open("w", newline="", encoding="utf-8")
+                csv_file = pending_csv.open("w", newline="", encoding="utf-8")
             except OSError as exc:
                 raise InputError(
                     f"Cannot write the CSV file {outputs.csv} ({exc.strerror or exc})."
@@ -364,20 +381,21 @@ def review(
             csv_writer = csv.DictWriter(
                 csv_file, fieldnames=engine.fieldnames(), extrasaction="ignore"
             )
-            csv_writer.writeheader()
+            _csv_row(csv_writer, None, csv_target)
 
         def handle(frame: VideoFrame | None, t_ms: int, pose: Pose | None) -> None:
-            nonlocal frames, persons, crowded
+            nonlocal frames, persons, crowded, mixed
             persons += pose is not None
             crowded += pose is not None and pose.others_present
+            mixed += pose is not None and pose.mixed
             if kept is not None:
                 size = None if frame is None else (frame.image.shape[1], frame.image.shape[0])
                 kept.add(t_ms, pose, size)
             result = engine.update(pose, t_ms / 1000)
             if observe is not None:
                 observe(t_ms / 1000, result)
-            if csv_writer is not None:
-                csv_writer.writerow(engine.row(result))
+            if csv_writer is not None and csv_target is not None:
+                _csv_row(csv_writer, engine.row(result), csv_target)
             faults = engine.faults(result)
             annotated: Image | None = None
             if frame is not None and (writer is not None or faults):
@@ -451,44 +469,63 @@ def review(
         if writer is not None:
             writer.finish()
         if csv_file is not None:
-            csv_file.close()
+            try:
+                csv_file.close()
+            except OSError as exc:  # the last rows could not be written (a FIFO's reader left)
+                closing_error = exc
+                done = False
         if reader is not None:
             reader.close()
         if not done or (writer is not None and writer.error is not None):
-            for leftover in partials:
-                with contextlib.suppress(OSError):
-                    leftover.unlink()
+            for leftover in pending:
+                leftover.discard()
+    if closing_error is not None and csv_target is not None:
+        raise OutputError(
+            f"Cannot write the CSV file {csv_target.path} "
+            f"({closing_error.strerror or closing_error})."
+        )
     if writer is not None and writer.error is not None:
         error = writer.error
         if isinstance(error, PosecheckError):
             raise error
         raise InputError(f"Could not write the annotated video ({error}).")
     try:
-        for target in (outputs.video, outputs.csv):
-            if target is not None:
-                os.replace(partial(target), target)
-    except OSError as exc:
-        raise InputError(f"Cannot write {exc.filename} ({exc.strerror or exc}).") from None
+        for finished in pending:
+            finished.commit()
+    finally:
+        for leftover in pending:
+            leftover.discard()
 
     elapsed = time.perf_counter() - started
-    thumbs = _write_thumbnails(outputs.thumbnails, worst)
     # A stored stream remembers what its own pass found wrong with the file.
     file_warning = poses.warning if poses is not None else None
     if reader is not None and reader.warning:
         file_warning = reader.warning
     warnings = [file_warning] if file_warning else []
+    thumbs, thumbs_warning = _write_thumbnails(outputs.thumbnails, worst, Path(path).stem)
+    if thumbs_warning:
+        warnings.append(thumbs_warning)
     if persons == 0:
         warnings.append("Nobody was found in this video: check that one person is in view.")
-    elif crowded > MULTI_PERSON_SHARE * persons:
+    elif crowded >= MULTI_PERSON_SHARE * persons or mixed:
+        share = f"{crowded / persons:.0%}"
         warnings.append(
-            f"Several people were in view in {crowded} of {persons} frames: posecheck followed "
-            "one of them, so the results may mix people; review a clip with one person in view."
+            f"Several people were in view in {crowded} of {persons} frames ({share}): posecheck "
+            "followed one of them throughout"
+            + (
+                f", and in {mixed} frame(s) the skeleton mixed two people, so those were not "
+                "judged"
+                if mixed
+                else ""
+            )
+            + "; for a sure result, review a clip with one person in view."
         )
     warnings += engine.notes()  # e.g. a posture baseline that never fitted this camera
     facts = ReviewFacts(
         processing_fps=frames / elapsed if elapsed > 0 else 0.0,
         person_frames=persons,
         multi_person_frames=crowded,
+        mixed_person_frames=mixed,
         video=VideoSource(str(path), info.width, info.height, info.fps, info.rotation),
         faults=tuple(
             Fault(name, w.t_s, w.severity)
@@ -499,23 +536,78 @@ def review(
     landmarks = None
     if kept is not None:
         landmarks = kept.build(file_warning)
-    return ReviewResult(engine.summary().reviewed(facts), outputs, thumbs, landmarks)
+    return ReviewResult(
+        engine.summary().reviewed(facts), outputs, tuple(thumbs.values()), landmarks, thumbs
+    )
 
 
-def _write_thumbnails(folder: Path | None, worst: dict[str, _Worst]) -> tuple[Path, ...]:
+def _csv_row(writer: csv.DictWriter[str], row: dict[str, Any] | None, target: Target) -> None:
+    """One CSV row (None: the header); a FIFO whose reader went away is one sentence."""
+    try:
+        if row is None:
+            writer.writeheader()
+        else:
+            writer.writerow(row)
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise OutputError(
+                f"Cannot write the CSV file to {target.path}: its reader closed it."
+            ) from None
+        raise OutputError(
+            f"Cannot write the CSV file {target.path} ({exc.strerror or exc})."
+        ) from None
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def _safe_name(text: str) -> str:
+    return _UNSAFE.sub("-", text).strip("-.") or "video"
+
+
+def _write_thumbnails(
+    folder: Path | None, worst: dict[str, _Worst], stem: str
+) -> tuple[dict[str, Path], str | None]:
+    """Write one JPEG per fault into `folder` as VIDEO_FAULT_at_12.3s.jpg, never over an
+    existing file (a second review of the same clip gets VIDEO_FAULT_at_12.3s_2.jpg).
+
+    Returns the files by fault, and a warning instead of an error when the folder cannot be
+    written: the review's other results are kept."""
     if folder is None or not worst:
-        return ()
+        return {}, None
+    written: dict[str, Path] = {}
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, w in worst.items():
+        for fault, w in worst.items():
             if not w.jpeg:
                 continue
-            path = folder / f"{name.replace(' ', '-')}.jpg"
-            path.write_bytes(w.jpeg)
-            written.append(path)
-    except OSError as exc:
-        raise InputError(
-            f"Cannot write the thumbnails to {folder} ({exc.strerror or exc})."
-        ) from None
-    return tuple(written)
+            base = f"{_safe_name(stem)}_{_safe_name(fault)}_at_{w.t_s:.1f}s"
+            written[fault] = write_unique(folder, base, w.jpeg)
+    except (OSError, PosecheckError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return written, f"The fault thumbnails could not all be written to {folder} ({reason})."
+    return written, None
+
+
+def write_unique(folder: Path, base: str, data: bytes) -> Path:
+    """Write `data` whole under the first free name BASE.jpg, BASE_2.jpg, ...: written under a
+    temporary name, then hard-linked to the new name, which fails rather than replace a file
+    that exists (where the file system has no hard links, created exclusively instead)."""
+    with PendingFile(output_target(folder / f"{base}.jpg", "thumbnail")) as pending:
+        with pending.open("wb") as f:
+            f.write(data)
+        for number in range(1, 10_000):
+            name = folder / (f"{base}.jpg" if number == 1 else f"{base}_{number}.jpg")
+            try:
+                os.link(pending.path, name)
+            except FileExistsError:
+                continue
+            except OSError:
+                try:
+                    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                except FileExistsError:
+                    continue
+                with open(fd, "wb") as f:
+                    f.write(data)
+            return name
+    raise OSError(f"no free name for {base}.jpg in {folder}")

@@ -36,6 +36,7 @@ __all__ = [
     "catalog",
     "get_stretch",
     "load_spec",
+    "load_user_spec",
     "parse_spec",
 ]
 
@@ -57,14 +58,35 @@ def catalog() -> dict[str, StretchSpec]:
     return specs
 
 
+def load_user_spec(path: str | Path) -> StretchSpec:
+    """A user's own spec file: validated like the catalog, and its id must be its own (a
+    shipped id would mix its sessions into that stretch's history and trends). The catalog's
+    own files load as they are."""
+    path = Path(path)
+    spec = load_spec(path)
+    shipped = catalog().get(spec.id)
+    if shipped is not None:
+        try:
+            shipped_file = path.resolve().parent == CATALOG_DIR.resolve()
+        except (OSError, RuntimeError):
+            shipped_file = False
+        if not shipped_file:
+            raise SpecError(
+                f"{path}: id: {spec.id!r} is the id of the shipped stretch {shipped.name!r}; "
+                "give your stretch an id of its own (it names its sessions in the history)."
+            )
+    return spec
+
+
 def get_stretch(stretch_id: str) -> StretchSpec:
-    """The catalog stretch `stretch_id`, or a .toml path to a user's own spec file."""
-    if stretch_id.endswith(".toml"):
-        return load_spec(stretch_id)
+    """The catalog stretch `stretch_id`, or the path of a user's own spec file (a .toml name,
+    or any path that exists: a folder or a FIFO is then named as such)."""
     specs = catalog()
-    if stretch_id not in specs:
-        raise InputError(
-            f"Unknown stretch {stretch_id!r}; choose one of: {', '.join(specs)} "
-            "(or give a .toml spec file)."
-        )
-    return specs[stretch_id]
+    if stretch_id in specs:
+        return specs[stretch_id]
+    if stretch_id.lower().endswith(".toml") or "/" in stretch_id or Path(stretch_id).exists():
+        return load_user_spec(stretch_id)
+    raise InputError(
+        f"Unknown stretch {stretch_id!r}; choose one of: {', '.join(specs)} "
+        "(or give a .toml spec file)."
+    )

@@ -10,9 +10,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from posecheck.errors import InputError, PosecheckError
+from posecheck.errors import PosecheckError
+from posecheck.inputs import Unparsable, read_text
 from posecheck.limits import Range
 from posecheck.metrics import METRICS, Limb
+
+#: A spec is a few kilobytes of text; a larger file is not one.
+MAX_SPEC_BYTES = 1024 * 1024
 
 
 class SpecError(PosecheckError, ValueError):
@@ -20,16 +24,22 @@ class SpecError(PosecheckError, ValueError):
 
 
 def read_toml(path: str | Path, what: str) -> dict[str, Any]:
-    """Parse a rules file, or raise `InputError`/`SpecError` in one sentence naming it."""
+    """Parse a rules file, or raise `InputError`/`SpecError` in one sentence naming it.
+
+    Only a regular file is read (a folder or a FIFO is named as such), at most 1 MB; a UTF-8
+    byte-order mark, which some Windows editors write, is accepted.
+    """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"The {what} {path} does not exist.")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        text = read_text(path, what, max_bytes=MAX_SPEC_BYTES)
+    except Unparsable:
+        raise SpecError(f"{path}: not a text file (it must be UTF-8 text).") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: not valid TOML ({exc}).") from None
-    except UnicodeDecodeError:
-        raise SpecError(f"{path}: not a text file.") from None
+    except RecursionError:
+        raise SpecError(f"{path}: not a usable {what}: its values are nested too deeply.") from None
 
 
 class SpecReader:
@@ -95,11 +105,28 @@ class SpecReader:
                 where, f"unknown limb {value!r}; valid limbs: {', '.join(m.value for m in Limb)}"
             ) from None
 
-    def range(self, table: dict[str, Any], where: str) -> Range:
+    def range(self, table: dict[str, Any], where: str, metric: str | None = None) -> Range:
         low = self.number(table["min"], f"{where}.min") if "min" in table else None
         high = self.number(table["max"], f"{where}.max") if "max" in table else None
         if low is None and high is None:
             raise self.fail(where, "give min, max or both")
         if low is not None and high is not None and low >= high:
             raise self.fail(where, f"min ({low:g}) must be below max ({high:g})")
+        if metric is not None:
+            for key, value in (("min", low), ("max", high)):
+                self.within(value, metric, f"{where}.{key}")
         return Range(low, high)
+
+    def within(self, value: float | None, metric: str, where: str) -> None:
+        """A limit on `metric` must be a value the metric can take (else it is never met, or
+        always met: a typo, or the wrong metric)."""
+        if value is None:
+            return
+        known = METRICS[metric]
+        low, high = known.bounds
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise self.fail(
+                where,
+                f"{value:g} is outside what {metric} can measure "
+                f"({known.describe_bounds()}), so the limit could never be met",
+            )

@@ -226,13 +226,14 @@ def test_the_break_button_opens_the_coach_with_the_routine() -> None:
 
 
 def test_stopping_the_stream_saves_the_session(tmp_path: Path) -> None:
-    at = _app()
+    at = _app(str(ROOT / "app.py"))  # the end-of-session card links to the History page
+    at.switch_page("app_pages/desk.py").run()
     link = at.session_state["desk_link"]
     link.begin()
     _feed(link, fixture_pose("side_upright_chair_man"), 0.0, 3.0)
     link.ended()
     at.run()
-    assert "Saved to your history." in [s.value for s in at.success]
+    assert any(s.value.startswith("Saved to your history: 3 s at the desk: ") for s in at.success)
     with open_store() as store:
         (session,) = store.list_sessions()
     assert session.kind == "posture" and session.source == "live"
@@ -251,7 +252,8 @@ def test_a_failed_save_says_why_and_keeps_the_numbers(
     monkeypatch.setenv("POSECHECK_DATA_DIR", str(blocker))
     link.ended()
     at.run()
-    assert any(w.value.startswith("Not saved to your history:") for w in at.warning)
+    not_saved = "Not saved to your history (3 s at the desk: "
+    assert any(w.value.startswith(not_saved) for w in at.warning)
     assert {m.label for m in at.metric} >= {"Good", "Slouched"}
 
 

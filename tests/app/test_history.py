@@ -85,3 +85,34 @@ def test_an_unreadable_history_gets_one_sentence(data_dir: Path) -> None:
     (data_dir / "history.sqlite3").write_bytes(b"this is not a database" * 100)
     at = _app()
     assert len(at.error) == 1 and "history" in at.error[0].value.lower()
+
+
+def test_a_link_to_a_session_opens_its_details_first() -> None:
+    ids = _seed()
+    at = AppTest.from_file(HISTORY, default_timeout=30)
+    at.query_params["session"] = str(ids[0])
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="history_pick").value == ids[0]
+    headings = [h.value for h in at.subheader]
+    assert headings.index("Details") < headings.index("Trends")
+    # The person may pick another session afterwards; the link does not pull it back.
+    at.selectbox(key="history_pick").set_value(ids[2]).run()
+    assert at.selectbox(key="history_pick").value == ids[2]
+
+
+@pytest.mark.parametrize(
+    ("asked", "sentence"),
+    [
+        ("abc", "The link asks for session 'abc', which is not a session number."),
+        ("9999", "Session #9999 is not in your history (it may have been deleted)."),
+    ],
+)
+def test_a_link_to_no_session_says_so_and_shows_the_history(asked: str, sentence: str) -> None:
+    ids = _seed()
+    at = AppTest.from_file(HISTORY, default_timeout=30)
+    at.query_params["session"] = asked
+    at.run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [sentence]
+    assert at.selectbox(key="history_pick").value == ids[3]  # the newest, as without a link

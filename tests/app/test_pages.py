@@ -109,7 +109,7 @@ def test_stopping_the_coach_saves_what_was_measured(
     from tests.conftest import fixture_pose
 
     monkeypatch.setenv("POSECHECK_DATA_DIR", str(tmp_path))
-    at = _app(COACH)
+    at = _app(str(ROOT / "app.py"))  # the end-of-session card links to the History page
     link = at.session_state["coach_link"]
     link.begin()
     pose = fixture_pose("kneeling_hip_flexor_side")
@@ -119,7 +119,8 @@ def test_stopping_the_coach_saves_what_was_measured(
     at.run()
     assert not at.exception
     message = at.success[0].value
-    assert message.startswith("Saved to your history") and "stopped before the goal" in message
+    assert message.startswith("Saved to your history: 3 s of Kneeling hip flexor")
+    assert message.endswith("held in good form (goal 30 s not reached).")
     with open_store() as store:
         (session,) = store.list_sessions()
     assert session.kind == "stretch" and session.stretch_id == "kneeling-hip-flexor"

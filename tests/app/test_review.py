@@ -52,7 +52,7 @@ def test_the_page_invites_an_upload() -> None:
     at = _app()
     assert at.title[0].value == "Review a recording"
     assert "Choose a video" in at.info[0].value
-    assert at.radio(key="review_kind").options == ["stretch", "desk posture"]
+    assert at.radio(key="review_kind").options == ["stretch", "whole routine", "desk posture"]
 
 
 def test_a_stretch_video_gives_summary_charts_video_and_downloads(lunge_clip: bytes) -> None:
@@ -105,3 +105,33 @@ def test_a_file_that_is_not_a_video_gets_one_clear_sentence() -> None:
         "(expected a video file such as mp4, mov, m4v, webm, mkv or avi)."
     ]
     assert not at.get("video")
+
+
+# --- a whole routine (issue 11) ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def squats_clip(media: Path, tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    out = tmp_path_factory.mktemp("clips") / "squats.mp4"
+    return _trim(media / "02_deep_squat" / "squats_gym_side.mp4", out, 7.0)
+
+
+def test_a_whole_routine_lists_each_stretch_found_and_saves_one_session_each(
+    squats_clip: bytes,
+) -> None:
+    at = _app()
+    at.radio(key="review_kind").set_value("whole routine").run()
+    assert not [s for s in at.selectbox if s.key == "review_stretch"]
+    at.file_uploader(key="review_upload").set_value(("squats.mp4", squats_clip, "video/mp4"))
+    at.run()
+    at.button(key="review_go").click().run()
+    assert not at.exception and not at.error
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["Stretches found"] == "1"
+    (table,) = at.table
+    rows = table.value.to_dict("records")
+    assert rows[0]["stretch"] == "Deep squat (hip mobility drill)"
+    assert rows[0]["reps"] == "3 (3 good)"  # the first three squats of the clip, by eye
+    with open_store() as store:
+        (session,) = store.list_sessions()
+    assert session.stretch_id == "deep-squat" and session.reps == 3

@@ -23,8 +23,10 @@ CONTRACT = {"frames", "duration_s", "processing_fps", "in_position_s", "good_for
             "segments", "checks"}  # fmt: skip
 
 
-def run(*args: str | Path, data: Path, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "POSECHECK_DATA_DIR": str(data)}
+def run(
+    *args: str | Path, data: Path, timeout: float = 180, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "POSECHECK_DATA_DIR": str(data), **(env or {})}
     return subprocess.run(
         [str(POSECHECK), *map(str, args)], capture_output=True, text=True, timeout=timeout,
         env=env, check=False,
@@ -88,15 +90,14 @@ def test_posture_good_bad_and_away_add_up_to_the_duration(posture: dict[str, Any
     assert all(s["phase"] in ("good", "bad", "away", "unknown") for s in summary["segments"])
 
 
-def test_csv_has_a_row_per_frame_and_thumbnails_sit_beside_it(posture: dict[str, Any]) -> None:
+def test_csv_has_a_row_per_frame_and_no_thumbnails_unless_asked(posture: dict[str, Any]) -> None:
     folder: Path = posture["folder"]
     summary = json.loads(posture["result"].stdout)
     rows = (folder / "frames.csv").read_text().splitlines()
     assert len(rows) == summary["frames"] + 1
-    thumbs = folder / "side_desk_woman_video_thumbnails"
-    assert sorted(Path(p).name for p in summary["thumbnails"]) == sorted(
-        p.name for p in thumbs.iterdir()
-    )
+    # Faults were found, but frames reach the disk only when --thumbnails asks for them.
+    assert summary["faults"] and summary["thumbnails"] == []
+    assert sorted(p.name for p in folder.iterdir()) == ["data", "frames.csv"]
     assert summary["outputs"] == {"csv": str(folder / "frames.csv")}
 
 
@@ -128,7 +129,7 @@ def test_stretch_review_outputs_and_history_round_trip(media: Path, tmp_path: Pa
     assert summary["reps"] == 1 and summary["history_id"] == 1
     frames, width, height = frame_size(video)
     assert frames == summary["frames"] == 91 and (width, height) == (640, 480)
-    assert (tmp_path / "annotated_thumbnails").is_dir() or not summary["faults"]
+    assert not (tmp_path / "annotated_thumbnails").exists()  # none unless asked
 
     listed = json.loads(run("history", "--json", data=data).stdout)["sessions"]
     assert [(s["id"], s["stretch_id"], s["reps"]) for s in listed] == [(1, "bridge", 1)]
@@ -237,8 +238,10 @@ def test_locked_history_still_writes_the_outputs(media: Path, tmp_path: Path) ->
     locker.execute("BEGIN EXCLUSIVE")
     try:
         clip = media / "12_exercise_videos" / "bridge_side_physio.mp4"
+        # A review waits up to 60 s for a locked history; 1 s here, for a quicker test.
         result = run("review", clip, "--stretch", "bridge", "--json", "-",
-                     "--csv", tmp_path / "frames.csv", data=data)  # fmt: skip
+                     "--csv", tmp_path / "frames.csv", data=data,
+                     env={"POSECHECK_HISTORY_WAIT_S": "1"})  # fmt: skip
     finally:
         locker.execute("ROLLBACK")
         locker.close()
@@ -246,7 +249,8 @@ def test_locked_history_still_writes_the_outputs(media: Path, tmp_path: Path) ->
     summary = json.loads(result.stdout)
     assert summary["history_id"] is None and summary["reps"] == 1
     assert len((tmp_path / "frames.csv").read_text().splitlines()) == 92
-    lines = result.stderr.strip().splitlines()
+    # (On a slow machine a progress line comes every 10 s; it is not a message.)
+    lines = [line for line in result.stderr.strip().splitlines() if " frames " not in line]
     assert len(lines) == 1 and "not saved to the history" in lines[0] and "locked" in lines[0]
 
 

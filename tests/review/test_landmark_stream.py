@@ -74,7 +74,8 @@ def test_frame_times_must_increase() -> None:
     stream = built()
     with pytest.raises(ValueError, match="increase strictly"):
         LandmarkStream(stream.t_ms[::-1].copy(), stream.present, stream.landmarks, stream.world,
-                       stream.has_world, stream.people, stream.image_size)  # fmt: skip
+                       stream.has_world, stream.people, stream.mixed,
+                       stream.image_size)  # fmt: skip
 
 
 def test_chunks_join_in_time_order() -> None:

@@ -20,6 +20,7 @@ from posecheck.review import ReviewOutputs, ReviewResult, StretchReview, review
 from posecheck.review.batch import collect_videos, output_stems, review_many
 from posecheck.specs import get_stretch
 from posecheck.video import VideoWriter
+from tests.stretches.sequences import reps_by_eye
 
 #: The keys PRODUCT.md's review contract promises in every summary.
 CONTRACT = {"frames", "duration_s", "processing_fps", "in_position_s", "good_form_s", "reps",
@@ -117,8 +118,14 @@ def test_thumbnails_show_the_worst_moment_of_each_fault(childs_pose: ReviewResul
     assert childs_pose.summary.review is not None
     faults = {f.fault for f in childs_pose.summary.review.faults}
     assert faults, "the clip folds back with the head up: some check needs adjusting"
-    assert {p.stem for p in childs_pose.thumbnails} == faults
+    assert set(childs_pose.fault_thumbnails) == faults
+    assert set(childs_pose.thumbnails) == set(childs_pose.fault_thumbnails.values())
     assert all(p.read_bytes()[:2] == b"\xff\xd8" for p in childs_pose.thumbnails)  # JPEG
+    # Named after the video, the fault and its moment, so reviews of other clips (or of this
+    # one again) in the same folder never overwrite them.
+    for fault, path in childs_pose.fault_thumbnails.items():
+        moment = next(f.t_s for f in childs_pose.summary.review.faults if f.fault == fault)
+        assert path.name == f"childs_pose_side_{fault}_at_{moment:.1f}s.jpg"
 
 
 def test_sphinx_portrait_clip_reports_a_hold(media: Path, tmp_path: Path) -> None:
@@ -131,10 +138,31 @@ def test_sphinx_portrait_clip_reports_a_hold(media: Path, tmp_path: Path) -> Non
     assert summary.segments[-1].label == "holding"
 
 
-def test_squat_clip_counts_its_reps(media: Path) -> None:
+def test_squat_clip_judges_each_rep_at_its_bottom(media: Path, tmp_path: Path) -> None:
+    """Every frame of the real clip (25 fps): the six reps seen by eye, each judged at its
+    bottom, full depth with the heels down; time in position is the reps' working range."""
     clip = media / "02_deep_squat" / "squats_gym_side.mp4"
-    summary = review(clip, StretchReview(get_stretch("deep-squat"))).summary
-    assert summary.reps == 6  # as the committed sequence fixture of this clip counts
+    outputs = ReviewOutputs(csv=tmp_path / "squats.csv")
+    summary = review(clip, StretchReview(get_stretch("deep-squat")), outputs).summary
+    expected = reps_by_eye("squats_gym_side_seq")  # clip times, read from its frames
+    assert summary.reps == len(summary.reps_detail) == len(expected) == 6
+    for rep, eye in zip(summary.reps_detail, expected, strict=True):
+        assert eye.end_from - 0.1 <= rep.bottom_s <= eye.end_to + 0.1, rep
+        assert abs(rep.start_s - eye.start) <= 0.3 and rep.end_s is not None
+        assert eye.end is not None and abs(rep.end_s - eye.end) <= 0.3
+        assert rep.form_ok
+        depth = next(c for c in rep.checks if c.id == "hips-below-knees")
+        assert depth.value is not None and depth.value >= 0
+    assert 6.0 < summary.in_position_s < 8.5
+    assert summary.good_form_s == pytest.approx(summary.in_position_s)
+    data = summary.to_json()
+    assert [set(r) >= {"start_s", "bottom_s", "end_s", "form_ok", "checks"}
+            for r in data["reps_detail"]] == [True] * 6  # fmt: skip
+    with (tmp_path / "squats.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    numbered = {int(r["rep"]) for r in rows if r["rep"]}
+    assert numbered == {1, 2, 3, 4, 5, 6}
+    assert {r["rep_phase"] for r in rows} >= {"rest", "out", "end range", "back"}
 
 
 def test_two_people_in_view_are_reported(media: Path) -> None:
@@ -158,13 +186,17 @@ def test_truncated_clip_keeps_what_decoded(media: Path, tmp_path: Path) -> None:
     assert len(rows) == result.summary.frames + 1
 
 
-def test_bridge_clip_lifts_into_position_the_same_in_both_modes(media: Path) -> None:
+def test_bridge_clip_is_one_rep_judged_at_the_top_the_same_in_both_modes(media: Path) -> None:
     clip = media / "12_exercise_videos" / "bridge_side_physio.mp4"
     summary = review(clip, StretchReview(get_stretch("bridge")), landmarker="process").summary
-    assert summary.in_position_s > 2.0
-    assert 1.2 <= summary.good_form_s <= 2.2  # lifted from about 0.5 s to 2.4 s
+    (eye,) = reps_by_eye("bridge_side_physio_seq")
+    (rep,) = summary.reps_detail
+    assert eye.end_from <= rep.bottom_s <= eye.end_to and rep.form_ok
+    # In position: the rep's working range, lifted from about 0.45 s to 2.6 s.
+    assert 1.8 <= summary.in_position_s <= 2.4
+    assert summary.good_form_s == pytest.approx(summary.in_position_s)
     assert summary.reps == 1
-    assert "holding" in {s.label for s in summary.segments}
+    assert "rep" in {s.label for s in summary.segments}
     # A batch worker's inline landmarker finds the same.
     inline = review(clip, StretchReview(get_stretch("bridge")), landmarker="inline").summary
     for key in ("frames", "reps", "in_position_s", "good_form_s", "segments", "checks"):
@@ -261,3 +293,37 @@ def test_collect_videos_expands_folders_and_names_outputs_apart(tmp_path: Path) 
     # A missing file is kept, to get its own error when reviewed while the others go on.
     assert collect_videos([tmp_path / "missing.mp4", tmp_path / "b"])[0].name == "missing.mp4"
 
+
+
+# --- several people (issue 13) -------------------------------------------------------------------
+
+
+def test_two_clips_side_by_side_are_flagged_with_a_count(media: Path, tmp_path: Path) -> None:
+    clip = tmp_path / "two.mp4"
+    scale = "fps=25,scale=640:360,setsar=1"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y",
+         "-t", "4", "-i", str(media / "07_chest_opener" / "chest_opener_hands_behind_back.mp4"),
+         "-t", "4", "-i", str(media / "07_chest_opener" / "shoulder_stretches_front.mp4"),
+         "-filter_complex", f"[0:v]{scale}[a];[1:v]{scale}[b];[a][b]hstack=inputs=2",
+         "-an", "-c:v", "libx264", "-preset", "ultrafast", str(clip)],
+        check=True,
+    )  # fmt: skip
+    sides: list[bool] = []
+
+    def observe(t_s: float, result: Any) -> None:
+        if result.pose is not None:
+            sides.append(float(np.median(result.pose.normalized[[11, 12, 23, 24], 0])) < 0.5)
+
+    result = review(clip, StretchReview(get_stretch("chest-opener")), observe=observe,
+                    landmarker="inline")  # fmt: skip
+    facts = result.summary.review
+    assert facts is not None
+    # Before: the census saw the second person in none of its passes on this clip, and the
+    # warning needed more than 25 % of frames.
+    assert facts.multi_person_frames >= 0.4 * facts.person_frames
+    assert result.warning is not None
+    assert (f"Several people were in view in {facts.multi_person_frames} of "
+            f"{facts.person_frames} frames") in result.warning  # fmt: skip
+    assert result.summary.to_json()["multi_person_frames"] == facts.multi_person_frames
+    assert len(set(sides)) == 1  # the same person followed throughout

@@ -1,19 +1,17 @@
 """Bridge: the real side-view clip lifted with good form, one synthetic fault per check, other
-poses rejected, a hidden shoulder reported as unknown, and the real clip counted as one rep
-with only the lifted time held."""
+poses rejected, a hidden shoulder reported as unknown, and the real clip's one rep judged at
+its paused top, before the way down, as it was seen by eye."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from posecheck.coach import Coach
+from posecheck.coach import Coach, CoachSettings, Phase
 from posecheck.landmarks import Landmark
 from posecheck.pose import Pose
 from posecheck.rules import Status, evaluate
 from posecheck.specs import CATALOG_DIR, StretchSpec, load_spec
-from tests.conftest import FIXTURES, fixture_pose
+from tests.conftest import fixture_pose
 from tests.posing import (
     adjusting,
     assert_good,
@@ -25,6 +23,7 @@ from tests.posing import (
     shift,
     verdict,
 )
+from tests.stretches.sequences import play, reps_by_eye
 
 UPPER = [Landmark(i) for i in range(23)]
 HIPS = [Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
@@ -121,22 +120,50 @@ def test_hidden_near_shoulder_is_unknown_with_guidance(spec: StretchSpec, pose: 
     assert not evaluation.form_ok
 
 
-# --- the real clip: one rep, held only while lifted ------------------------------------------
+# --- the real clip: one rep, judged at the top ------------------------------------------------
 
 
-def test_real_clip_counts_one_rep_and_holds_only_the_lifted_time(spec: StretchSpec) -> None:
-    data = json.loads((FIXTURES / "sequences" / "bridge_side_physio_seq.json").read_text())
-    size = tuple(data["image_size"])
-    coach = Coach(spec)
-    held_while_down = 0.0
-    for frame in data["frames"]:
-        pose = Pose.from_json(frame["pose"], size) if frame["pose"] else None
-        t = frame["t_ms"] / 1000
-        result = coach.update(pose, t)
-        if t <= 0.4:
-            held_while_down = result.hold_s
-    assert result.reps == 1
-    assert result.reps_target == 10
-    assert held_while_down == 0.0
-    # Lifted (hip angle >= 160) from about 0.5 s to 2.4 s of the 3 s clip.
-    assert 1.2 <= result.hold_s <= 1.95
+def test_real_clip_is_one_rep_judged_at_its_paused_top(spec: StretchSpec) -> None:
+    results = play(spec, "bridge_side_physio_seq")
+    (rep,) = results[-1].rep_log
+    (eye,) = reps_by_eye("bridge_side_physio_seq")
+    assert eye.end_from <= rep.bottom_s <= eye.end_to  # the highest moment, within the top
+    assert abs(rep.start_s - eye.start) <= 0.3
+    assert rep.end_s is not None and eye.end is not None and abs(rep.end_s - eye.end) <= 0.3
+    assert rep.form_ok and rep.cue == "Rep 1: hips up in line, no arching"
+    values = {v.check.id: v.measurement.value for v in rep.verdicts}
+    assert values["hips-lifted"] is not None and values["hips-lifted"] >= 175
+    assert values["not-over-arched"] is not None and abs(values["not-over-arched"]) <= 2
+    assert values["knee-bend"] is not None and 50 <= values["knee-bend"] <= 70
+    # Judged once the top had settled, while still up: not on the way down.
+    judged_at = next(r.t_s for r in results if r.cue == rep.cue)
+    assert judged_at < eye.end_to
+    # A 1.7 s top is a rep's pause, not a hold (that takes 3 s).
+    assert results[-1].hold_s == 0.0
+    assert results[-1].reps == 1 and results[-1].reps_target == 10
+    assert spec.goal == "hold 20 s at the top, or 10 slow reps"
+
+
+def test_lying_at_rest_before_the_lift_is_not_a_rep(spec: StretchSpec) -> None:
+    results = play(spec, "bridge_side_physio_seq")
+    assert all(r.reps == 0 and r.phase is not Phase.REP for r in results if r.t_s <= 0.4)
+
+
+def test_the_knee_to_chest_clip_has_no_bridge_reps(spec: StretchSpec) -> None:
+    """Hook-lying between the knee-to-chest holds is a bridge's start position, never a rep."""
+    results = play(spec, "knee_to_chest_bench_side_seq")
+    assert results[-1].reps == 0
+
+
+def test_a_low_bridge_is_told_to_lift(spec: StretchSpec, pose: Pose) -> None:
+    lying = fixture_pose("bridge_side_physio_t0_0")
+    low = rotate(pose, part("right", "hip"), UPPER, -18)  # hips lifted to 157, short of 160
+    coach = Coach(spec, settings=CoachSettings(smoothing=False))
+    t = 0.0
+    for frame, count in [(lying, 10), (low, 12), (lying, 10)]:
+        for _ in range(count):
+            t = round(t + 0.1, 3)
+            result = coach.update(frame, t)
+    (rep,) = result.rep_log
+    assert rep.fault == "hips-lifted"
+    assert rep.cue == "Rep 1 stopped low: lift until shoulders, hips and knees line up"

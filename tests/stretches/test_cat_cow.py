@@ -1,7 +1,8 @@
 """Cat-cow: the real cat and cow photos in position with good form, one synthetic fault per
 check, other poses rejected, a hidden hand reported as unknown, and the cycle counter (head pitch
 against the trunk line: a spine proxy) driven through the Coach on a timeline alternating the
-real cat and cow poses."""
+real cat and cow poses (no clip shows cat-cow), each cycle judged at its two ends; the
+all-fours look-alike clip (fire hydrant) counts none."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from tests.posing import (
     rotate,
     side_of,
 )
+from tests.stretches.sequences import play
 
 ARM_PARTS = ("elbow", "wrist", "pinky", "index", "thumb")
 HAND_PARTS = ("wrist", "pinky", "index", "thumb")
@@ -74,11 +76,12 @@ def test_spine_proxy_tells_the_real_cat_from_the_real_cow(
     spec: StretchSpec, cat: Pose, cow: Pose
 ) -> None:
     reps = spec.reps
-    assert reps is not None and reps.metric == "head_pitch"
-    assert head_pitch(spec, cow) > reps.high + 20  # head up: cow
-    assert head_pitch(spec, cat) < reps.low - 15  # head down: cat
+    assert reps is not None and reps.metric == "head_pitch" and reps.cycle is not None
+    low, high = reps.cycle
+    assert head_pitch(spec, cow) > high + 20  # head up: cow
+    assert head_pitch(spec, cat) < low - 15  # head down: cat
     neutral = head_pitch(spec, fixture_pose("fire_hydrant_allfours_t10_7"))
-    assert reps.low < neutral < reps.high  # a flat-backed tabletop is neither
+    assert low < neutral < high  # a flat-backed tabletop is neither
 
 
 # --- one fault at a time ------------------------------------------------------------------------
@@ -173,8 +176,43 @@ def test_ten_real_cat_cow_cycles_count_ten_reps(spec: StretchSpec, cat: Pose, co
     assert results[-1].phase is Phase.DONE
     counts = [r.reps for r in results]
     assert counts == sorted(counts)  # never goes back
-    # One rep per cow -> cat return: after the first cow alone nothing is counted yet.
-    assert results[19].reps == 0 and results[29].reps == 1
+    # A cycle is both ends: the first cat alone counts nothing; the cow after it completes one.
+    assert results[9].reps == 0 and results[19].reps == 1 and results[29].reps == 1
+    for n, rep in enumerate(results[-1].rep_log, 1):
+        assert rep.form_ok
+        assert rep.cue == f"Rep {n}: hands under shoulders, knees under hips"
+    assert spec.goal == "10 slow cycles"
+
+
+def test_a_cycle_with_the_hands_ahead_is_told_so(spec: StretchSpec, cat: Pose, cow: Pose) -> None:
+    side = near(cat)
+    ahead = [rotate(p, part(side, "shoulder"), [part(side, x) for x in ARM_PARTS], 25)
+             for p in (cat, cow)]  # fmt: skip
+    results = run(spec, [cat, cow, ahead[0], ahead[1]], 1.0)
+    first, second = results[-1].rep_log
+    assert first.form_ok
+    assert second.fault == "hands-under-shoulders" and not second.form_ok
+    assert second.cue == (
+        "Rep 2 had the hands away from under the shoulders: place them right under"
+    )
+
+
+def test_the_fire_hydrant_all_fours_clip_counts_no_cycle(spec: StretchSpec) -> None:
+    """All fours throughout (in position for cat-cow), head steady: never a cat or a cow."""
+    results = play(spec, "fire_hydrant_allfours_seq")
+    assert sum(r.in_position for r in results) > 50
+    assert results[-1].reps == 0
+    assert all(r.phase is not Phase.REP for r in results)
+
+
+def test_before_the_first_cycle_it_asks_for_cycles_not_a_hold(
+    spec: StretchSpec, cow: Pose
+) -> None:
+    level = level_head(spec, cow)
+    results = run(spec, [level], 3.0)
+    assert results[-1].phase is Phase.IN_POSITION  # not "holding": cat-cow is not held
+    assert results[-1].cue == "In position: start your cycles."
+    assert results[-1].hold_s == 0.0
 
 
 def level_head(spec: StretchSpec, pose: Pose) -> Pose:
@@ -190,10 +228,14 @@ def level_head(spec: StretchSpec, pose: Pose) -> Pose:
 def test_half_cycles_do_not_count(spec: StretchSpec, cat: Pose, cow: Pose) -> None:
     """Cow, then only back to a neutral head (never down into cat): no rep."""
     level = level_head(spec, cow)
-    assert spec.reps is not None and spec.reps.low < head_pitch(spec, level) < spec.reps.high
-    results = run(spec, [cat] + [cow, level] * 5, 1.0)
+    assert spec.reps is not None and spec.reps.cycle is not None
+    assert spec.reps.cycle[0] < head_pitch(spec, level) < spec.reps.cycle[1]
+    results = run(spec, [level] + [cow, level] * 5, 1.0)
     assert results[-1].reps == 0
     assert results[-1].phase is not Phase.DONE
+    # From a cat, the first cow completes one cycle; the half cycles after it add none.
+    results = run(spec, [cat] + [cow, level] * 5, 1.0)
+    assert results[-1].reps == 1
 
 
 def test_reps_are_not_counted_while_out_of_position(spec: StretchSpec, cat: Pose) -> None:

@@ -125,10 +125,26 @@ def test_head_pushed_forward_is_flagged(spec: StretchSpec, pose: Pose) -> None:
         "plank_forearm_woman_side",
         "cobra_side",
         "deep_squat_side_small",
+        "standing_quad_stretch_wall_t20_0",
+        "standing_quad_stretch_wall_t26_0",
     ],
 )
 def test_other_poses_are_not_in_position(spec: StretchSpec, name: str) -> None:
     assert_not_in_position(spec, fixture_pose(name))
+
+
+@pytest.mark.parametrize(
+    "name", ["standing_quad_stretch_wall_t20_0", "standing_quad_stretch_wall_t26_0"]
+)
+def test_a_quad_stretch_holding_the_foot_behind_is_told_apart_by_the_other_hand(
+    spec: StretchSpec, name: str
+) -> None:
+    """One hand behind the back holding the foot passes the wrist-behind condition; the other
+    hand on the wall, far from it, is what tells it from hands clasped behind the back."""
+    evaluation = evaluate(spec, fixture_pose(name))
+    assert evaluation.setup_cues == ("Clasp both hands together behind your back.",)
+    gap = evaluation.measurements["wrist_gap"].value
+    assert gap is not None and gap > 1.0
 
 
 # --- cannot judge ----------------------------------------------------------------------------

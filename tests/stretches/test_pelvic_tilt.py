@@ -153,9 +153,13 @@ def test_tilts_are_counted_from_the_thigh_line(spec: StretchSpec, pose: Pose) ->
                 results.append(coach.update(frame, t))
             if count == 20 and frame is not pose:
                 at_top.append(results[-1].reps)
-    # A rep counts once the tilt has come back down, not while it is held.
-    assert at_top == [0, 1, 2, 3]
+    # Each tilt is judged (and counted) at the end of the tilt, once it has paused there,
+    # without waiting for the way back.
+    assert at_top == [1, 2, 3, 4]
     assert results[-1].reps == 4
+    for n, rep in enumerate(results[-1].rep_log, 1):
+        assert rep.form_ok and rep.cue == f"Rep {n}: hips near the floor"
+        assert rep.end_s is not None
     assert results[-1].reps_target == 10
     # A tilt this small is not a fault: every frame stayed in good form after settling.
     assert all(r.form_ok for r in results[10:])
