@@ -6,6 +6,7 @@ session's details first."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -174,6 +175,8 @@ def _details(store: Store, record: SessionRecord) -> None:
         )
     with st.expander("Everything recorded for this session"):
         st.json(s.to_json())
+    if record.source == "review" and record.video:
+        _rejudge(record)
 
     assert record.id is not None
     pending = st.session_state.get("history_confirm")
@@ -200,6 +203,73 @@ def _details(store: Store, record: SessionRecord) -> None:
         st.rerun()
 
 
+def _rejudge(record: SessionRecord) -> None:
+    """Judge a reviewed video again, from its stored landmarks (no model, a moment), with
+    another stretch, an edited spec file or desk posture; the result can be saved."""
+    from functools import partial
+
+    from posecheck.history import save_session
+    from posecheck.review import PostureReview, StretchReview
+    from posecheck.review.scale import rejudge
+    from posecheck.session import SessionSummary
+    from posecheck.specs import get_stretch
+
+    state = f"rejudged_{record.id}"
+    with st.expander("Judge this video again", expanded=state in st.session_state):
+        st.caption("Uses the landmarks stored when the video was reviewed: the model does not "
+                   "run again. Choose another stretch, your own spec file, or desk posture.")
+        specs = catalog()
+        by_name = {spec.name: spec.id for spec in specs.values()}
+        chosen = st.selectbox("Judge as", ["Desk posture", *by_name], key=f"rejudge_as_{record.id}")
+        upload = st.file_uploader("or an edited spec file (.toml)", type=["toml"],
+                                  key=f"rejudge_spec_{record.id}")  # fmt: skip
+        if st.button("Judge again", key=f"rejudge_go_{record.id}"):
+            try:
+                make: Any
+                if upload is not None:
+                    import tempfile
+
+                    with tempfile.TemporaryDirectory(prefix="posecheck-spec-") as folder:
+                        spec_file = Path(folder) / Path(upload.name).name
+                        spec_file.write_bytes(upload.getvalue())
+                        make = partial(StretchReview, get_stretch(str(spec_file)))
+                elif chosen == "Desk posture":
+                    make = PostureReview
+                else:
+                    make = partial(StretchReview, get_stretch(by_name[chosen]))
+                st.session_state[state] = rejudge(Path(str(record.video)), make).summary
+            except PosecheckError as error:
+                st.session_state.pop(state, None)
+                st.error(str(error))
+        summary: SessionSummary | None = st.session_state.get(state)
+        if summary is None:
+            return
+        name = "Desk posture" if summary.stretch is None else _stretch_name(summary.stretch)
+        st.markdown(f"**Judged as {name}**")
+        cols = st.columns(3)
+        if summary.posture is not None:
+            cols[0].metric("Good", f"{summary.posture.good_s:.0f} s")
+            cols[1].metric("Slouched", f"{summary.posture.bad_s:.0f} s")
+            cols[2].metric("Alerts", summary.posture.alerts)
+        else:
+            cols[0].metric("In position", f"{summary.in_position_s:.0f} s")
+            cols[1].metric("Held in good form", f"{summary.good_form_s:.0f} s")
+            cols[2].metric("Reps", summary.reps or 0)
+        st.caption(", ".join(f"{seg.label} {seg.start_s:.1f}-{seg.end_s:.1f} s"
+                             for seg in summary.segments[:8]))  # fmt: skip
+        if st.button("Save this as a new session", key=f"rejudge_save_{record.id}"):
+            try:
+                new_id = save_session(summary, source="review", video=record.video)
+            except PosecheckError as error:
+                st.error(str(error))
+                return
+            st.session_state.pop(state, None)
+            st.success(f"Saved as session #{new_id}.")
+
+
+def _stretch_name(stretch_id: str) -> str:
+    spec = catalog().get(stretch_id)
+    return spec.name if spec is not None else stretch_id
 def _asked_for(by_id: dict[int | None, SessionRecord]) -> int | None:
     """The session named by `?session=ID`, chosen in the picker the first time the page sees
     that address (the person may pick another afterwards); a warning when there is none."""

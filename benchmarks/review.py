@@ -13,8 +13,8 @@
    own peak resident size (VmHWM). Not getrusage's ru_maxrss: Linux carries it across exec, so
    a process started from a big parent reports the parent's size. Target: under 600 MB.
 3. With --batch: several clips reviewed with `posecheck.review.batch.review_many`, one after another
-   and with two workers, each worker with an inline landmarker or a landmarker process, to
-   choose how batch workers run (see docs/PERFORMANCE.md).
+   (landmarker process or inline) and on a local Dask cluster of two workers (see
+   benchmarks/scale.py for the scale-out measurements).
 """
 
 from __future__ import annotations
@@ -150,7 +150,9 @@ BATCH_CLIPS = (
 def batch(out: Path) -> None:
     clips = [media_dir() / c for c in BATCH_CLIPS]
     make = partial(StretchReview, get_stretch("deep-squat"))
-    configs = [(1, "process"), (2, "inline"), (2, "process"), (1, "inline")]
+    # With more than one worker the batch runs on a local Dask cluster, each worker's landmarker
+    # inline (Dask's workers cannot start processes of their own): `landmarker` is for 1 worker.
+    configs = [(1, "process"), (2, "inline"), (1, "inline")]
     print(f"batch: {len(clips)} clips, CSV + annotated video + thumbnails each")
     for workers, mode in configs * 2:
         start = time.perf_counter()

@@ -227,16 +227,23 @@ class VideoReader(Iterator[VideoFrame]):
     frames: how many frames were yielded.
     """
 
-    def __init__(self, path: str | Path, *, max_side: int | None = None) -> None:
+    def __init__(
+        self, path: str | Path, *, max_side: int | None = None, start_ms: int = 0
+    ) -> None:
         if max_side is not None and max_side < 2:
             raise ValueError(f"max_side must be at least 2 pixels or None, got {max_side}")
+        if start_ms < 0:
+            raise ValueError(f"start_ms must be 0 or more, got {start_ms}")
         self.path = Path(path)
         self.max_side = max_side
+        self.start_ms = start_ms
         self.truncated = False
         self.warning: str | None = None
         self.dropped = 0
         self.damaged_packets = 0
         self.frames = 0
+        self.skipped = 0
+        self._seeked = False
         container, self._stream = _open(self.path)
         self._container: InputContainer | None = container
         self._read_error = False
@@ -255,7 +262,49 @@ class VideoReader(Iterator[VideoFrame]):
             raise
         self._origin_s: float | None = None
         self._fallback_step_s = 1.0 / self.info.fps if self.info.fps else 1.0 / 30.0
+        if start_ms > 0 and first.time is not None:
+            first = self._seek(container, first, start_ms)
         self._frames = self._generate(first)
+
+    # --- starting partway (a chunk of a long video, see posecheck.review.chunks) ---------------
+
+    def _frame_ms(self, frame: av.VideoFrame) -> int | None:
+        """A decoded frame's time in ms from the file's first frame, as `_convert` rounds it."""
+        if frame.time is None or self._origin_s is None:
+            return None
+        return round((frame.time - self._origin_s) * 1000.0)
+
+    def _seek(
+        self, container: InputContainer, first: av.VideoFrame, start_ms: int
+    ) -> av.VideoFrame:
+        """Jump to the keyframe at or before `start_ms` and go on decoding from there; frame
+        times stay counted from the file's first frame, so they equal a reading from the start.
+        Falls back to decoding from the start when the container cannot seek exactly."""
+        self._origin_s = float(first.time) if first.time is not None else None
+        assert self._origin_s is not None
+        base = self._stream.time_base
+        if base is None:
+            return first
+        self._decoded.close()
+        target = self._origin_s + start_ms / 1000.0
+        try:
+            container.seek(max(0, int(target / base)), stream=self._stream, backward=True)
+        except (av.FFmpegError, OSError):
+            container.seek(0, stream=self._stream, backward=True)
+            self._decoded = self._decode(container)
+            return next(self._decoded, first)
+        self._seeked = True
+        self._decoded = self._decode(container)
+        landed = next(self._decoded, None)
+        landed_ms = None if landed is None else self._frame_ms(landed)
+        if landed is None or landed_ms is None or landed_ms > start_ms:
+            # No index, or one that overshoots: decode from the first frame instead.
+            self._decoded.close()
+            container.seek(0, stream=self._stream, backward=True)
+            self._seeked = False
+            self._decoded = self._decode(container)
+            return next(self._decoded, first)
+        return landed
 
     def _decode(self, container: InputContainer) -> Generator[av.VideoFrame, None, None]:
         """Decoded frames in order, stepping over packets the decoder refuses.
@@ -291,13 +340,22 @@ class VideoReader(Iterator[VideoFrame]):
         try:
             pending: av.VideoFrame | None = first
             while pending is not None:
-                converted = self._convert(pending)
-                if converted is not None:
-                    yield converted
+                if self.start_ms and not self.frames and self._before_start(pending):
+                    self.skipped += 1  # decoded (the codec needs it), never converted
+                else:
+                    converted = self._convert(pending)
+                    if converted is not None:
+                        yield converted
                 pending = next(self._decoded, None)
             self._finish()
         finally:
             self._release()
+
+    def _before_start(self, frame: av.VideoFrame) -> bool:
+        if self._origin_s is None and frame.time is not None:
+            self._origin_s = float(frame.time)
+        t_ms = self._frame_ms(frame)
+        return t_ms is not None and t_ms < self.start_ms
 
     def _convert(self, frame: av.VideoFrame) -> VideoFrame | None:
         time_s = frame.time
@@ -340,9 +398,10 @@ class VideoReader(Iterator[VideoFrame]):
         # Without its index an AVI's duration is guessed from what is left of the file; the
         # frame count in its header still tells how much there was.
         promised = self._stream.frames
-        decoded = self.frames + self.dropped
+        decoded = self.frames + self.dropped + self.skipped
         slack_frames = TRUNCATION_SLACK_S / self._fallback_step_s
-        too_few = promised > 0 and promised - decoded > slack_frames
+        # After a seek the frames before the keyframe were never decoded: nothing to count.
+        too_few = promised > 0 and promised - decoded > slack_frames and not self._seeked
         self.truncated = self._read_error or short or too_few
         if self.truncated:
             self.warning = f"The video was cut short: analysed the first {end_s:.1f} s."
@@ -384,15 +443,21 @@ class VideoReader(Iterator[VideoFrame]):
         self.close()
 
 
-def read_frames(path: str | Path, *, max_side: int | None = None) -> VideoReader:
+def read_frames(
+    path: str | Path, *, max_side: int | None = None, start_ms: int = 0
+) -> VideoReader:
     """The frames of the video at `path`, decoded one at a time (memory stays flat).
 
     Images are upright BGR (rotation metadata applied) and, with `max_side`, shrunk so the
     longer side is at most that many pixels. Raises `InputError` when the file is missing,
     empty, not a video (text, a still photo), has no video stream, or nothing decodes. See
     `VideoReader` for what is known after iterating (truncation, dropped frames).
+
+    `start_ms`: begin with the first frame at or after this time (seeking to the keyframe
+    before it); frame times are still counted from the file's first frame, exactly as a
+    reading from the start gives them.
     """
-    return VideoReader(path, max_side=max_side)
+    return VideoReader(path, max_side=max_side, start_ms=start_ms)
 
 
 def probe(path: str | Path) -> VideoInfo:

@@ -8,6 +8,7 @@ one sentence on stderr and a non-zero exit status, never a traceback for bad inp
     camera.py   live, monitor, calibrate (a local camera, in an OpenCV window: window.py)
     review.py   review of recorded videos, one or many
     history.py  the session history
+    cache.py    the stored landmarks of reviewed videos
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from types import FrameType
 
 from posecheck import __version__
-from posecheck.cli import camera, history, photo, review
+from posecheck.cli import cache, camera, history, photo, review
 from posecheck.cli.common import EXIT_ERROR, printable
 from posecheck.errors import PosecheckError
 
@@ -90,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     camera.register(commands)
     review.register(commands)
     history.register(commands)
+    cache.register(commands)
     app = commands.add_parser(
         "app", help="start the Streamlit app", description="Start the Streamlit app on localhost."
     )

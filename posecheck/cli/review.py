@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,13 +25,15 @@ from posecheck.cli.common import (
     seconds,
     write_json_file,
 )
-from posecheck.errors import InputError
+from posecheck.errors import InputError, PosecheckError
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from posecheck.review import ReviewEngine
     from posecheck.review.batch import BatchItem
+    from posecheck.review.cache import LandmarkCache
+    from posecheck.review.chunks import Grid
     from posecheck.session import SessionSummary
     from posecheck.store import Store
 
@@ -60,6 +63,18 @@ several videos (more than one, or a folder): each is reviewed with --workers N a
   --out-dir DIR each gets DIR/NAME.json and DIR/NAME.csv (and with --video-all NAME.mp4 and
   NAME_thumbnails/); a table of all of them is printed (or with --json - one JSON object).
   A file that cannot be reviewed gets its error in the table; the others still run.
+
+scale (Dask): --workers N > 1 starts a local Dask cluster of N worker processes for the run;
+  --scheduler tcp://HOST:PORT (or $POSECHECK_DASK_SCHEDULER) sends the same work to a running
+  Dask cluster instead (posecheck of the same version on the scheduler and every worker).
+  Several videos: one task each. One video longer than a chunk (--chunk-seconds, 30): its
+  landmarks in chunks on every worker, then judged here in one pass. Workers open each video
+  by its path; --send-files sends the bytes instead, for workers that cannot see the files.
+
+stored landmarks: every review keeps the video's landmarks ($POSECHECK_DATA_DIR/landmarks,
+  capped by $POSECHECK_CACHE_MB, 500 by default; `posecheck cache list|clear`). Reviewing the
+  same file again (another stretch, an edited spec, --posture) skips the model; a changed file
+  or another model is never served stored landmarks. --no-cache neither reads nor stores them.
 
 history: every review is saved to the history ($POSECHECK_DATA_DIR/history.sqlite3) unless
   --no-history. A history another program holds locked is waited for (60 s, or
@@ -115,12 +130,114 @@ def register(commands: Any) -> None:
         "--video-all", action="store_true",
         help="(several videos, with --out-dir) also write each annotated video and thumbnails",
     )  # fmt: skip
-    review.add_argument(
-        "--workers", type=int, default=1, metavar="N", help="(several videos) reviews at once (1)"
-    )
     review.add_argument("--no-history", action="store_true", help="do not save to the history")
     add_model_option(review)
+    add_scale_options(review)
     review.set_defaults(run=run_review)
+
+
+# --- where the work runs (Dask) and stored landmarks ---------------------------------------------
+
+
+def add_scale_options(review: argparse.ArgumentParser) -> None:
+    group = review.add_argument_group("scale (Dask) and stored landmarks")
+    group.add_argument(
+        "--workers", type=int, default=1, metavar="N",
+        help="worker processes of a local Dask cluster (1: no cluster, review here)",
+    )  # fmt: skip
+    group.add_argument(
+        "--scheduler", metavar="tcp://HOST:PORT",
+        help="send the work to this running Dask cluster ($POSECHECK_DASK_SCHEDULER)",
+    )  # fmt: skip
+    group.add_argument(
+        "--send-files", action="store_true",
+        help="send the videos' bytes to the workers (when they cannot see the paths)",
+    )  # fmt: skip
+    group.add_argument(
+        "--chunk-seconds", type=float, default=None, metavar="S",
+        help="one long video on several workers: the length of each chunk (30)",
+    )  # fmt: skip
+    group.add_argument(
+        "--no-cache", action="store_true", help="neither use nor store the videos' landmarks"
+    )
+
+
+@dataclass(frozen=True)
+class ScaleChoice:
+    """Where a review runs and whether stored landmarks are used, from the command line."""
+
+    workers: int
+    scheduler: str | None
+    send_files: bool
+    grid: Grid
+    cache: LandmarkCache | None
+
+
+def scale_choice(args: argparse.Namespace) -> ScaleChoice:
+    from posecheck.review.cache import LandmarkCache
+    from posecheck.review.chunks import GRID, PREROLL_MS, Grid
+    from posecheck.review.cluster import scheduler_address
+
+    if args.workers < 1:
+        raise InputError("--workers must be 1 or more.")
+    scheduler = scheduler_address(args.scheduler)
+    if args.send_files and scheduler is None and args.workers == 1:
+        raise InputError(
+            "--send-files is for a Dask cluster: add --scheduler ADDRESS (or --workers N)."
+        )
+    grid = GRID
+    if args.chunk_seconds is not None:
+        if not 2 <= args.chunk_seconds <= 3600:
+            raise InputError("--chunk-seconds must be between 2 and 3600.")
+        grid = Grid(round(args.chunk_seconds * 1000), PREROLL_MS)
+    cache = None if args.no_cache else LandmarkCache.default()
+    return ScaleChoice(args.workers, scheduler, args.send_files, grid, cache)
+
+
+class BatchProgress:
+    """One progress bar for a batch: frames finished across all videos (and workers), with
+    a line per finished video that does not break the bar on a terminal."""
+
+    def __init__(self, videos: Sequence[Path]) -> None:
+        import threading
+
+        from posecheck.video import probe
+
+        totals: dict[Path, int] = {}
+        for video in videos:
+            try:
+                totals[video] = probe(video).frame_count or 0
+            except PosecheckError:
+                totals[video] = 0  # its review says what is wrong with it
+        self.total = sum(totals.values()) or None
+        self.done: dict[Path, int] = {}
+        self.finished = 0
+        self.videos = len(videos)
+        self.bar = ProgressBar(f"{len(videos)} videos")
+        self._lock = threading.Lock()
+
+    def __call__(self, path: Path, done: int, total: int | None) -> None:
+        with self._lock:
+            self.done[path] = done
+            self.bar(sum(self.done.values()), self.total)
+
+    def finish(self, item: BatchItem) -> None:
+        with self._lock:
+            self.finished += 1
+            if item.summary is not None:
+                self.done[item.path] = item.summary.frames
+            outcome = "failed" if item.error else "done"
+            if item.from_cache:
+                outcome += " (stored landmarks)"
+            if self.bar.tty:
+                self.bar.stream.write("\r\033[K")
+            # The bar redraws itself below this line at the next report.
+            print(f"posecheck: [{self.finished}/{self.videos}] {printable(item.path.name)} "
+                  f"{outcome}",
+                  file=sys.stderr)  # fmt: skip
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 
@@ -201,6 +318,7 @@ def _save_review(
 def run_review(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise InputError("--workers must be 1 or more.")
+    scale_choice(args)  # option mistakes are said before any work
     several = len(args.videos) > 1 or args.videos[0].is_dir() or args.out_dir is not None
     make_engine, subject = _review_engine_factory(args)
     if several:
@@ -213,19 +331,24 @@ def run_review(args: argparse.Namespace) -> int:
 def _run_review_one(args: argparse.Namespace, make_engine: EngineFactory, subject: str) -> int:
     from datetime import UTC, datetime
 
-    from posecheck.review import ReviewOutputs, review
+    from posecheck.review import ReviewOutputs
+    from posecheck.review.scale import review_video
 
     video_path: Path = args.videos[0]
     files = review_files(args)
     outputs = ReviewOutputs(video=args.video, csv=args.csv, thumbnails=files.thumbnails)
+    scale = scale_choice(args)
     started_at = datetime.now(UTC)
     bar = ProgressBar(printable(video_path.name))
     try:
-        result = review(
-            video_path, make_engine(), outputs, settings=estimator_settings(args), progress=bar
-        )
+        reviewed = review_video(
+            video_path, make_engine, outputs, settings=estimator_settings(args), progress=bar,
+            workers=scale.workers, scheduler=scale.scheduler, send_files=scale.send_files,
+            cache=scale.cache, grid=scale.grid,
+        )  # fmt: skip
     finally:
         bar.close()
+    result = reviewed.result
     summary = result.summary
 
     status = 0
@@ -245,7 +368,8 @@ def _run_review_one(args: argparse.Namespace, make_engine: EngineFactory, subjec
     # The saved summary is importable into the history (`posecheck history import`): it says
     # when the review started and which side was chosen. A routine names the history sessions
     # of its parts.
-    data = {**result.to_json(), "started_at": started_at.isoformat(), "side": args.side}
+    data = {**result.to_json(), "started_at": started_at.isoformat(), "side": args.side,
+            "route": reviewed.route}  # fmt: skip
     data["history_ids" if summary.routine is not None else "history_id"] = history_id
     if isinstance(data.get("video"), dict):  # the file the history names, wherever it is read
         data["video"] = {**data["video"], "path": str(video_path.resolve())}
@@ -255,6 +379,7 @@ def _run_review_one(args: argparse.Namespace, make_engine: EngineFactory, subjec
         print(json.dumps(data))
     else:
         print_summary(video_path, subject, summary, history_id)
+        print_route(reviewed.route, len(reviewed.chunks))
         for name, path in (("video", args.video), ("CSV", args.csv),
                            ("summary", files.json and files.json.path)):  # fmt: skip
             if path is not None:
@@ -319,6 +444,16 @@ def print_summary(
         print(f"  saved to the history as session {history_id}")
 
 
+def print_route(route: str, chunks: int) -> None:
+    """How the review ran, when it was not the ordinary way."""
+    if route == "cache":
+        print("  judged from the stored landmarks of this file (the model was not run)")
+    elif route == "chunks":
+        print(f"  landmarks found in {chunks} chunks on the Dask workers")
+    elif route == "task":
+        print("  reviewed on the Dask cluster")
+
+
 def _run_review_many(args: argparse.Namespace, make_engine: EngineFactory) -> int:
     from posecheck.review.batch import collect_videos, output_stems, review_many
 
@@ -333,17 +468,15 @@ def _run_review_many(args: argparse.Namespace, make_engine: EngineFactory) -> in
         raise InputError("--video-all needs --out-dir DIR to write the videos into.")
     videos = collect_videos(args.videos)
     check_batch_files(args, videos, output_stems(videos))
+    scale = scale_choice(args)
     store: Store | None = None
     history_error: str | None = None
     saved: dict[Path, int | list[int]] = {}
-    finished = 0
+    bar = BatchProgress(videos)
 
     def done(item: BatchItem) -> None:
-        nonlocal store, history_error, finished
-        finished += 1
-        outcome = "failed" if item.error else "done"
-        print(f"posecheck: [{finished}/{len(videos)}] {printable(item.path.name)} {outcome}",
-              file=sys.stderr)  # fmt: skip
+        nonlocal store, history_error
+        bar.finish(item)
         if item.summary is None or args.no_history or history_error is not None:
             return
         from posecheck.history import review_wait_s
@@ -357,10 +490,13 @@ def _run_review_many(args: argparse.Namespace, make_engine: EngineFactory) -> in
 
     try:
         items = review_many(
-            videos, make_engine, workers=args.workers, out_dir=args.out_dir,
+            videos, make_engine, workers=scale.workers, out_dir=args.out_dir,
             videos=args.video_all, settings=estimator_settings(args), on_done=done,
+            progress=bar, scheduler=scale.scheduler, send_files=scale.send_files,
+            cache=scale.cache, grid=scale.grid,
         )  # fmt: skip
     finally:
+        bar.close()
         if store is not None:
             store.close()
     if args.json == "-":
@@ -396,6 +532,8 @@ def _print_table(items: Sequence[BatchItem], *, posture: bool) -> None:
                      seconds(s.good_form_s), str(s.reps)]
         widths = [6, 8] + [11 if len(h) > 6 else 7 for h in head]
         note = printable(f"error: {item.error}" if item.error else (item.warning or ""))
+        if item.from_cache and not item.error:
+            note = f"(stored landmarks) {note}".strip()
         print(f"{name:<{width}}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cells, widths,
                                                                           strict=True))
               + f"  {note}".rstrip())

@@ -1,6 +1,6 @@
-"""Many recordings reviewed at once (a coach or clinic going through a folder of clients):
-one review per video in parallel worker processes, one summary each, one bad file never
-stopping the others.
+"""Many recordings reviewed at once (a coach or clinic going through a week of clients): one
+review per video, on a Dask cluster when more than one runs at a time, one summary each, one
+bad file never stopping the others.
 
     videos = collect_videos(["clients/", "extra.mov"])
     items = review_many(videos, partial(StretchReview, get_stretch("bridge")), workers=2,
@@ -8,32 +8,42 @@ stopping the others.
     for item in items:                      # in the order given
         print(item.path, item.error or item.summary.good_form_s)
 
-With one worker the videos are reviewed one after another, each with the landmarker in its own
-process beside decoding and encoding threads (`review`'s fastest mode for one video). With
-several workers each worker reviews one video at a time entirely on its own thread
-(`landmarker="inline"`): the workers already keep every core busy, and a second process per
-worker would pin every landmarker to the same core (see docs/PERFORMANCE.md for the numbers).
+With one worker (and no scheduler) the videos are reviewed here one after another, each with
+the landmarker in its own process beside decoding and encoding threads (`review`'s fastest mode
+for one video). With more, a local Dask cluster of that many single-threaded worker processes
+is started for the batch (or the work goes to a running cluster: `scheduler=`), and each
+worker reviews one video at a time entirely on its own thread. Whatever runs where, the client
+writes every output (summaries, CSVs, annotated videos, thumbnails), so results are the same
+wherever they were computed; a worker lost mid-batch has its videos reviewed again elsewhere.
+
+With a landmark `cache`, a video reviewed before (same bytes, same model) is judged here from
+its stored landmarks without running the model, and every new stream is stored.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from posecheck.errors import InputError, PosecheckError
-from posecheck.outputs import write_json
+from posecheck.outputs import output_target, write_bytes, write_json
+from posecheck.review.cache import CacheKey, LandmarkCache
+from posecheck.review.chunks import GRID, Grid
 from posecheck.review.engines import ReviewEngine
-from posecheck.review.pipeline import ReviewOutputs, review
+from posecheck.review.landmark_stream import LandmarkStream
+from posecheck.review.pipeline import MAX_SIDE, ReviewOutputs, ReviewResult, review, write_unique
+from posecheck.review.tasks import ReviewCancelled, TaskOutcome
 from posecheck.session import SessionSummary
 from posecheck.settings import EstimatorSettings
 from posecheck.video import VIDEO_TYPES
+
+__all__ = [
+    "CANCELLED", "BatchItem", "BatchProgress", "EngineFactory", "ReviewCancelled",
+    "collect_videos", "output_stems", "review_many",
+]  # fmt: skip
 
 #: Builds a fresh engine for each video; must pickle (a class, or functools.partial of one).
 EngineFactory = Callable[[], ReviewEngine]
@@ -41,15 +51,15 @@ EngineFactory = Callable[[], ReviewEngine]
 BatchProgress = Callable[[Path, int, int | None], None]
 #: The error of each video a cancelled batch did not finish.
 CANCELLED = "Not reviewed: the review was cancelled."
-
-
-class ReviewCancelled(Exception):
-    """Raised inside a review when its batch is cancelled; `review_many` stops on it."""
+#: Videos sent as bytes (`send_files`) that may wait on the cluster at once, per worker: each
+#: sits in a worker's memory until its review is done.
+SENT_PER_WORKER = 2
 
 
 @dataclass(frozen=True)
 class BatchItem:
-    """The outcome for one video: a summary, or the one-sentence error that stopped it."""
+    """The outcome for one video: a summary, or the one-sentence error that stopped it.
+    `from_cache`: judged from stored landmarks, without running the model."""
 
     path: Path
     summary: SessionSummary | None = None
@@ -57,6 +67,7 @@ class BatchItem:
     outputs: ReviewOutputs = field(default_factory=ReviewOutputs)
     json_path: Path | None = None
     thumbnails: tuple[Path, ...] = ()
+    from_cache: bool = False
 
     @property
     def ok(self) -> bool:
@@ -79,13 +90,15 @@ class BatchItem:
         }  # fmt: skip
         data["outputs"] = written
         data["thumbnails"] = [str(p) for p in self.thumbnails]
+        data["from_cache"] = self.from_cache
         return data
 
 
 def collect_videos(inputs: Iterable[str | Path]) -> list[Path]:
-    """The videos named by `inputs`: files as given (a bad one is reported when reviewed), and
-    the video files inside folders (sorted, subfolders included). Raises `InputError` for a
-    missing path or a folder with no videos in it."""
+    """The videos named by `inputs`: files as given, and the video files inside folders
+    (sorted, subfolders included). Raises `InputError` for a folder with no videos in it. A
+    file that is not here is kept: it gets its own error when reviewed while the others go on
+    (and a cluster's workers may see a path this computer does not)."""
     videos: list[Path] = []
     suffixes = {f".{t}" for t in VIDEO_TYPES}
     for given in inputs:
@@ -100,10 +113,8 @@ def collect_videos(inputs: Iterable[str | Path]) -> list[Path]:
                     f"The folder {path} holds no videos ({', '.join(VIDEO_TYPES)} files)."
                 )
             videos.extend(found)
-        elif path.exists():
-            videos.append(path)
         else:
-            raise InputError(f"{path} does not exist.")
+            videos.append(path)
     # The same file named twice (a folder and a file in it) is reviewed once.
     unique: dict[Path, Path] = {}
     for video in videos:
@@ -126,21 +137,25 @@ def output_stems(paths: Sequence[Path]) -> list[str]:
 
 
 @dataclass(frozen=True)
-class _Job:
+class Job:
+    """One video of a batch and where its outputs go (`json`: its summary, if anywhere)."""
+
     path: Path
-    stem: str
-    make_engine: EngineFactory
-    outputs: ReviewOutputs
-    settings: EstimatorSettings | None
-    landmarker: str
+    outputs: ReviewOutputs = field(default_factory=ReviewOutputs)
+    json: Path | None = None
 
 
-#: In a pool worker: the batch's cancel flag (set by the pool's initializer).
-_WORKER_CANCEL: Any = None
+@dataclass
+class _Outcome:
+    summary: SessionSummary | None = None
+    error: str | None = None
+    thumbnails: tuple[Path, ...] = ()
+    landmarks: LandmarkStream | None = None
+    from_cache: bool = False
 
 
 def _watch(
-    path: Path, progress: BatchProgress | None, cancel: Any
+    path: Path, progress: BatchProgress | None, cancel: threading.Event | None
 ) -> Callable[[int, int | None], None]:
     """`review`'s per-frame progress callback: reports, and stops the review once cancelled."""
 
@@ -153,40 +168,200 @@ def _watch(
     return watch
 
 
-def _run(
-    job: _Job, progress: Callable[[int, int | None], None] | None = None
-) -> tuple[SessionSummary | None, str | None, tuple[Path, ...]]:
-    """One review in a worker: the summary, or the error sentence (never an exception, so a bad
-    file cannot take the pool down with it; a cancelled review raises `ReviewCancelled`)."""
-    if progress is None and _WORKER_CANCEL is not None:
-        progress = _watch(job.path, None, _WORKER_CANCEL)
+def _review_here(
+    job: Job, make_engine: EngineFactory, *, settings: EstimatorSettings | None,
+    landmarker: str, stored: LandmarkStream | None, keep: bool,
+    watch: Callable[[int, int | None], None], grid: Grid | None,
+) -> _Outcome:  # fmt: skip
+    """One review in this process: the summary, or the error sentence (a cancelled review
+    raises `ReviewCancelled`)."""
     try:
         result = review(
-            job.path, job.make_engine(), job.outputs, settings=job.settings,
-            landmarker=job.landmarker, progress=progress,
+            job.path, make_engine(), job.outputs, settings=settings, landmarker=landmarker,
+            progress=watch, poses=stored, keep_landmarks=keep and stored is None, grid=grid,
         )  # fmt: skip
     except ReviewCancelled:
         raise
     except PosecheckError as exc:
-        return None, str(exc), ()
+        return _Outcome(error=str(exc))
     except MemoryError:
-        return None, f"{job.path} needed more memory than this computer has.", ()
+        return _Outcome(error=f"{job.path} needed more memory than this computer has.")
     except Exception as exc:  # a bug: report it in the table, keep the other reviews going
-        return None, f"posecheck failed on {job.path} ({type(exc).__name__}: {exc}).", ()
-    return result.summary, None, tuple(result.thumbnails)
+        return _Outcome(error=f"posecheck failed on {job.path} ({type(exc).__name__}: {exc}).")
+    return _Outcome(result.summary, None, result.thumbnails, result.landmarks, stored is not None)
 
 
-def _quiet_worker(cancel: Any = None) -> None:
-    """Pool initializer: keeps the batch's cancel flag, and quiets MediaPipe's native chatter
-    on stderr, which would break into the caller's output; a worker reports everything through
-    its return value (POSECHECK_DEBUG=1 keeps the chatter)."""
-    global _WORKER_CANCEL
-    _WORKER_CANCEL = cancel
-    if os.environ.get("POSECHECK_DEBUG"):
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
+def run_jobs(
+    jobs: Sequence[Job],
+    make_engine: EngineFactory,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    send_files: bool = False,
+    settings: EstimatorSettings | None = None,
+    landmarker: str | None = None,
+    cache: LandmarkCache | None = None,
+    max_side: int = MAX_SIDE,
+    on_done: Callable[[int, BatchItem], None] | None = None,
+    cancel: threading.Event | None = None,
+    progress: BatchProgress | None = None,
+    chunk_single: bool = True,
+    grid: Grid = GRID,
+) -> list[BatchItem]:
+    """Review each job's video with a fresh engine; items in the order of `jobs`.
+
+    Here, one after another, with one worker and no scheduler; else on a Dask cluster (a local
+    one of `workers` processes, or the one at `scheduler`), each video one task, except that a
+    batch of one long video is reviewed in chunks on every worker (`chunk_single`). Each
+    video's files are written as soon as it finishes; `on_done(index, item)` is called here in
+    the order of `jobs` (a video that finishes early waits for those before it), so history
+    rows are saved in the order given wherever the reviews ran. See `review_many`."""
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    settings = settings or EstimatorSettings()
+    items: list[BatchItem | None] = [None] * len(jobs)
+    keys: dict[int, CacheKey] = {}
+    stored: dict[int, LandmarkStream] = {}
+    announced = 0
+
+    def announce() -> None:
+        """on_done for every finished item not yet announced before the first unfinished."""
+        nonlocal announced
+        while announced < len(jobs) and items[announced] is not None:
+            item = items[announced]
+            if on_done is not None and item is not None and item.error != CANCELLED:
+                on_done(announced, item)
+            announced += 1
+
+    def finish(index: int, outcome: _Outcome) -> None:
+        job = jobs[index]
+        error, json_path = outcome.error, None
+        if outcome.summary is not None and job.json is not None:
+            try:
+                write_json(job.json, outcome.summary.to_json())
+                json_path = job.json
+            except PosecheckError as exc:  # the one sentence of posecheck.outputs
+                error = str(exc)
+        if outcome.landmarks is not None and cache is not None and index in keys:
+            cache.put(keys[index], outcome.landmarks, job.path)
+        outputs = job.outputs if error is None else ReviewOutputs()
+        item = BatchItem(job.path, outcome.summary, error, outputs, json_path,
+                         outcome.thumbnails, outcome.from_cache)  # fmt: skip
+        items[index] = item
+        announce()
+
+    # Stored landmarks first: a video reviewed before is judged here without the model.
+    if cache is not None:
+        for index, job in enumerate(jobs):
+            if cancel is not None and cancel.is_set():
+                break
+            try:
+                keys[index] = cache.key(job.path, settings, max_side, grid)
+            except PosecheckError:
+                continue  # unreadable: the review says why
+            hit = cache.get(keys[index])
+            if hit is not None:
+                stored[index] = hit
+
+    def here(index: int, mode: str) -> None:
+        job = jobs[index]
+        watch = _watch(job.path, progress, cancel)
+        finish(index, _review_here(job, make_engine, settings=settings, landmarker=mode,
+                                   stored=stored.get(index), keep=cache is not None,
+                                   watch=watch, grid=grid))  # fmt: skip
+
+    remote = scheduler is not None or workers > 1
+    misses = [i for i in range(len(jobs)) if i not in stored]
+    try:
+        if cancel is not None and cancel.is_set():
+            pass  # cancelled before anything started: no cluster either
+        elif remote and chunk_single and len(jobs) == 1 and misses:
+            finish(0, _review_alone(jobs[0], make_engine, workers=workers, scheduler=scheduler,
+                                    send_files=send_files, settings=settings, cache=cache,
+                                    max_side=max_side, progress=progress, grid=grid))  # fmt: skip
+        elif not remote or not misses:
+            for index in range(len(jobs)):
+                if cancel is not None and cancel.is_set():
+                    break
+                here(index, landmarker or "process")
+        else:
+            from posecheck.review.scale import run_on_cluster
+
+            def judge_stored() -> None:
+                # Runs while the cluster works on the others.
+                for index in sorted(stored):
+                    if cancel is not None and cancel.is_set():
+                        return
+                    here(index, "inline")
+
+            run_on_cluster(
+                [(i, jobs[i]) for i in misses], make_engine, workers=workers,
+                scheduler=scheduler, send_files=send_files, settings=settings,
+                finish=lambda i, o: finish(i, _from_task(jobs[i], o)), meanwhile=judge_stored,
+                cancel=cancel, progress=progress, max_side=max_side, grid=grid,
+            )  # fmt: skip
+    except ReviewCancelled:
+        pass
+    for index, job in enumerate(jobs):
+        if items[index] is None:  # only a cancelled batch leaves videos unfinished
+            items[index] = BatchItem(job.path, error=CANCELLED, outputs=ReviewOutputs())
+    announce()  # those that finished after one that was cancelled
+    return [item for item in items if item is not None]
+
+
+def _review_alone(
+    job: Job, make_engine: EngineFactory, *, workers: int, scheduler: str | None,
+    send_files: bool, settings: EstimatorSettings, cache: LandmarkCache | None, max_side: int,
+    progress: BatchProgress | None, grid: Grid,
+) -> _Outcome:  # fmt: skip
+    """A batch of one video on a cluster: in chunks when it is long (see scale.review_video);
+    the cache is read and written there."""
+    from posecheck.review.scale import review_video
+
+    def report(done: int, total: int | None) -> None:
+        if progress is not None:
+            progress(job.path, done, total)
+
+    try:
+        reviewed = review_video(
+            job.path, make_engine, job.outputs, settings=settings, progress=report,
+            workers=workers, scheduler=scheduler, send_files=send_files, cache=cache,
+            max_side=max_side, grid=grid,
+        )  # fmt: skip
+    except ReviewCancelled:
+        raise
+    except PosecheckError as exc:
+        return _Outcome(error=str(exc))
+    result = reviewed.result
+    return _Outcome(result.summary, None, result.thumbnails, None, reviewed.route == "cache")
+
+
+def _from_task(job: Job, outcome: TaskOutcome) -> _Outcome:
+    """A task's outcome with its files written where this job wants them (by the client)."""
+    if outcome.error is not None or outcome.summary is None:
+        return _Outcome(error=outcome.error or f"The review of {job.path} returned nothing.")
+    summary = outcome.summary
+    if summary.review is not None:  # name the file as the user did, not as the worker saw it
+        facts = summary.review
+        summary = summary.reviewed(replace(facts, video=replace(facts.video, path=str(job.path))))
+    try:
+        for target, data in ((job.outputs.csv, outcome.csv), (job.outputs.video, outcome.video)):
+            if target is not None and data is not None:
+                write_bytes(output_target(target, "review output", special_ok=False), data)
+        thumbnails: list[Path] = []
+        folder = job.outputs.thumbnails
+        if folder is not None and outcome.thumbnails:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                for name, data in sorted(outcome.thumbnails.items()):
+                    thumbnails.append(write_unique(folder, Path(name).stem, data))
+            except OSError as exc:
+                raise InputError(
+                    f"Cannot write the thumbnails to {folder} ({exc.strerror or exc})."
+                ) from None
+    except PosecheckError as exc:
+        return _Outcome(error=str(exc))
+    return _Outcome(summary, None, tuple(thumbnails), outcome.landmarks)
 
 
 def review_many(
@@ -201,19 +376,29 @@ def review_many(
     on_done: Callable[[BatchItem], None] | None = None,
     cancel: threading.Event | None = None,
     progress: BatchProgress | None = None,
+    scheduler: str | None = None,
+    send_files: bool = False,
+    cache: LandmarkCache | None = None,
+    grid: Grid = GRID,
 ) -> list[BatchItem]:
     """Review every video in `paths` with a fresh engine from `make_engine`; items in order.
 
     out_dir: where STEM.json (the summary) and STEM.csv (per frame) go for each video, and with
         `videos` also STEM.mp4 (annotated) and STEM_thumbnails/. None writes nothing.
-    workers: reviews running at once, each in its own process (1: one after another here).
-    landmarker: `review`'s mode; default "inline" in a pool of workers, else "process".
-    on_done: called in this process as each video finishes (in finishing order).
-    cancel: once set, the video under review stops within a frame (its partial outputs are
-        removed), no other starts, and every video not finished gets the error `CANCELLED`;
-        videos already finished keep their results.
-    progress: called in this process after each frame with (video, frames done, frames
-        expected or None); with several workers, once per video as it finishes.
+    workers: reviews running at once (1: one after another here; more: a local Dask cluster of
+        that many worker processes).
+    scheduler: a running Dask cluster's scheduler ("tcp://host:8786") to send the work to.
+    send_files: send each video's bytes to the cluster (for workers that cannot see its path).
+    landmarker: `review`'s mode when reviewing here (default "process").
+    cache: judge videos reviewed before from their stored landmarks; store every new stream.
+    grid: where trackers restart in long videos (posecheck.review.chunks).
+    on_done: called in this process for each finished video, in the order of `paths` (its
+        files are written as soon as it finishes; its turn comes once those before it are done).
+    cancel: once set, the videos under review stop within a frame here (within half a second on
+        a cluster), their partial outputs removed, no other starts, and every video not
+        finished gets the error `CANCELLED`; videos already finished keep their results.
+    progress: called in this process with (video, frames done, frames expected or None): after
+        each frame here, about twice a second per video on a cluster.
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
@@ -224,87 +409,26 @@ def review_many(
             raise InputError(
                 f"Cannot create the output folder {out_dir} ({exc.strerror or exc})."
             ) from None
-    pooled = workers > 1 and len(paths) > 1
-    mode = landmarker or ("inline" if pooled else "process")
     jobs = []
     for path, stem in zip(paths, output_stems(paths), strict=True):
-        outputs = ReviewOutputs()
-        if out_dir is not None:
-            outputs = ReviewOutputs(
-                csv=out_dir / f"{stem}.csv",
-                video=out_dir / f"{stem}.mp4" if videos else None,
-                thumbnails=out_dir / f"{stem}_thumbnails" if videos else None,
-            )
-        jobs.append(_Job(path, stem, make_engine, outputs, settings, mode))
+        if out_dir is None:
+            jobs.append(Job(path))
+            continue
+        jobs.append(Job(path, ReviewOutputs(
+            csv=out_dir / f"{stem}.csv",
+            video=out_dir / f"{stem}.mp4" if videos else None,
+            thumbnails=out_dir / f"{stem}_thumbnails" if videos else None,
+        ), out_dir / f"{stem}.json"))  # fmt: skip
+    return run_jobs(
+        jobs, make_engine, workers=workers, scheduler=scheduler, send_files=send_files,
+        settings=settings, landmarker=landmarker, cache=cache, cancel=cancel, progress=progress,
+        grid=grid,
+        on_done=None if on_done is None else (lambda _index, item: on_done(item)),
+    )  # fmt: skip
 
-    items: list[BatchItem | None] = [None] * len(jobs)
 
-    def finish(index: int, outcome: tuple[SessionSummary | None, str | None, tuple[Path, ...]]
-               ) -> None:
-        summary, error, thumbs = outcome
-        job = jobs[index]
-        json_path = None
-        if summary is not None and out_dir is not None:
-            json_path = out_dir / f"{job.stem}.json"
-            try:
-                write_json(json_path, summary.to_json())
-            except PosecheckError as exc:  # the one sentence of posecheck.outputs
-                json_path, error = None, str(exc)
-            except OSError as exc:
-                json_path = None
-                error = f"Cannot write {out_dir} ({exc.strerror or exc})."
-        item = BatchItem(job.path, summary, error, job.outputs, json_path, thumbs)
-        items[index] = item
-        if on_done is not None:
-            on_done(item)
-
-    if not pooled:
-        for index, job in enumerate(jobs):
-            if cancel is not None and cancel.is_set():
-                break
-            try:
-                outcome = _run(job, _watch(job.path, progress, cancel))
-            except ReviewCancelled:
-                break
-            finish(index, outcome)
-    else:
-        context = mp.get_context("spawn")
-        # The workers see the flag through an event of their own, set when `cancel` is.
-        stop = context.Event()
-        with ProcessPoolExecutor(
-            max_workers=min(workers, len(jobs)), mp_context=context, initializer=_quiet_worker,
-            initargs=(stop,),
-        ) as pool:  # fmt: skip
-            futures: dict[Future[Any], int] = {
-                pool.submit(_run, job): index for index, job in enumerate(jobs)
-            }
-            try:
-                waiting = set(futures)
-                while waiting:
-                    done, waiting = wait(waiting, timeout=0.2, return_when=FIRST_COMPLETED)
-                    if cancel is not None and cancel.is_set() and not stop.is_set():
-                        stop.set()
-                        for future in waiting:
-                            future.cancel()
-                    for future in done:
-                        index = futures[future]
-                        if future.cancelled():
-                            continue
-                        try:
-                            outcome = future.result()
-                        except ReviewCancelled:
-                            continue
-                        except BrokenProcessPool:
-                            outcome = (None, f"The review of {jobs[index].path} stopped "
-                                       "unexpectedly (its worker process died).", ())
-                        finish(index, outcome)
-                        if progress is not None and outcome[0] is not None:
-                            frames = outcome[0].frames
-                            progress(jobs[index].path, frames, frames)
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-    for index, job in enumerate(jobs):
-        if items[index] is None:  # only a cancelled batch leaves videos unfinished
-            items[index] = BatchItem(job.path, error=CANCELLED, outputs=ReviewOutputs())
-    return [item for item in items if item is not None]
+def as_result(item: BatchItem) -> ReviewResult:
+    """A single video's batch item as `review` would have returned it (raises its error)."""
+    if item.summary is None:
+        raise InputError(item.error or f"The review of {item.path} returned nothing.")
+    return ReviewResult(item.summary, item.outputs, item.thumbnails)

@@ -17,7 +17,7 @@ import os
 from collections import deque
 from multiprocessing.connection import Connection
 from multiprocessing.shared_memory import SharedMemory
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,17 +26,23 @@ from posecheck.errors import PosecheckError
 from posecheck.pose import Pose
 from posecheck.settings import EstimatorSettings
 
+if TYPE_CHECKING:
+    from posecheck.review.chunks import Grid
+
 _STOP = "stop"
 
 
-def _serve(conn: Connection, names: list[str], settings: EstimatorSettings) -> None:
-    """Child process: one VIDEO-mode estimator answering frames from shared-memory slots."""
-    from posecheck.estimator import Estimator, RunningMode
+def _serve(
+    conn: Connection, names: list[str], settings: EstimatorSettings, grid: Grid | None
+) -> None:
+    """Child process: one VIDEO-mode estimator (restarting on `grid`, see
+    posecheck.review.chunks) answering frames from shared-memory slots."""
+    from posecheck.review.chunks import GridTracker
 
     _pin(_LANDMARKER_CPU)
     slots = [SharedMemory(name=name) for name in names]
     try:
-        with Estimator(RunningMode.VIDEO, settings) as estimator:
+        with GridTracker(settings, grid) as estimator:
             conn.send(("ready", None))
             while True:
                 message = conn.recv()
@@ -78,7 +84,8 @@ class ProcessEstimator:
     """
 
     def __init__(
-        self, max_frame_bytes: int, settings: EstimatorSettings | None = None, depth: int = 2
+        self, max_frame_bytes: int, settings: EstimatorSettings | None = None, depth: int = 2,
+        grid: Grid | None = None,
     ) -> None:
         if depth < 1:
             raise ValueError(f"depth must be at least 1, got {depth}")
@@ -91,10 +98,20 @@ class ProcessEstimator:
         self._conn, child = context.Pipe()
         self._process = context.Process(
             target=_serve, args=(child, [s.name for s in self._slots],
-                                 settings or EstimatorSettings()),
+                                 settings or EstimatorSettings(), grid),
             name="posecheck-landmarker", daemon=True,
         )
-        self._process.start()
+        try:
+            self._process.start()
+        except BaseException:
+            # A daemonic process (a Dask worker, a pool worker) may not have children: give
+            # the shared memory back instead of leaving it to the resource tracker's warning.
+            child.close()
+            self._conn.close()
+            for slot in self._slots:
+                slot.close()
+                slot.unlink()
+            raise
         child.close()
         self._parent_cpus = _cpus()
         if len(self._parent_cpus) > 1:

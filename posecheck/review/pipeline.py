@@ -11,6 +11,11 @@ With `landmarker="inline"` everything runs in the calling process on one thread 
 mode for batch workers (posecheck.review.batch), where the parallelism comes from several reviews at
 once and an extra process and two threads per review would only compete for the same cores.
 
+With `poses=` (a stored or chunk-joined landmark stream, see posecheck.review.landmark_stream)
+no landmarker runs: each frame's pose comes from the stream, and when no picture is asked for
+(no annotated video, no thumbnails) the video is not even decoded. `keep_landmarks=True` hands
+back the stream a review saw, for the landmark cache.
+
 Outputs are written under temporary names and renamed when the review succeeds, so a review that
 fails halfway never leaves half a CSV or video in place of an earlier complete one.
 """
@@ -28,21 +33,23 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from posecheck.errors import InputError, PosecheckError
-from posecheck.estimator import Estimator, RunningMode, quiet_native_logs
+from posecheck.estimator import quiet_native_logs
 from posecheck.outputs import OutputError, PendingFile, Target, output_target
 from posecheck.pose import Pose
+from posecheck.review.chunks import GRID, Grid, GridTracker
 from posecheck.review.engines import ReviewEngine
+from posecheck.review.landmark_stream import LandmarkStream, StreamBuilder
 from posecheck.review.parallel import ProcessEstimator
 from posecheck.session import Fault, ReviewFacts, SessionSummary, VideoSource
 from posecheck.settings import EstimatorSettings
-from posecheck.video import VideoFrame, VideoInfo, VideoReader, VideoWriter, read_frames
+from posecheck.video import VideoFrame, VideoInfo, VideoReader, VideoWriter, probe, read_frames
 
 Image = NDArray[np.uint8]
 
@@ -137,11 +144,53 @@ class _InlineWriter:
             self.error = self.error or exc
 
 
+class PoseSource(Protocol):
+    """Poses known beforehand (a stored or chunk-joined stream), given to `review` in place of
+    the landmarker. Either call may wait until the poses it needs are known."""
+
+    @property
+    def warning(self) -> str | None:
+        """What the pass that found the poses found wrong with the file (None: nothing)."""
+        ...
+
+    def pose_at(self, t_ms: int) -> Pose | None:
+        """The pose of the frame at `t_ms`; `InputError` when there is no such frame."""
+        ...
+
+    def poses(self) -> Iterator[tuple[int, Pose | None]]:
+        """(t_ms, pose) for every frame, in order."""
+        ...
+
+
+class _SourceEstimator:
+    """A `PoseSource` behind `ProcessEstimator`'s pipelined interface."""
+
+    def __init__(self, source: PoseSource) -> None:
+        self._source = source
+        self._poses: deque[Pose | None] = deque()
+
+    def submit(self, frame: Image, t_ms: int) -> None:
+        self._poses.append(self._source.pose_at(t_ms))
+
+    @property
+    def waiting(self) -> int:
+        return len(self._poses)
+
+    def result(self) -> Pose | None:
+        return self._poses.popleft()
+
+    def __enter__(self) -> _SourceEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
 class _InlineEstimator:
     """A VIDEO-mode estimator in this process behind `ProcessEstimator`'s pipelined interface."""
 
-    def __init__(self, settings: EstimatorSettings | None) -> None:
-        self._estimator = Estimator(RunningMode.VIDEO, settings)
+    def __init__(self, settings: EstimatorSettings | None, grid: Grid | None) -> None:
+        self._estimator = GridTracker(settings, grid)
         self._poses: deque[Pose | None] = deque()
 
     def submit(self, frame: Image, t_ms: int) -> None:
@@ -201,6 +250,8 @@ class ReviewResult:
     summary: SessionSummary
     outputs: ReviewOutputs
     thumbnails: tuple[Path, ...]
+    #: The landmark stream the review saw (with `keep_landmarks=True`), for the cache.
+    landmarks: LandmarkStream | None = None
     #: The same thumbnails by fault (check id or posture problem).
     fault_thumbnails: Mapping[str, Path] = field(default_factory=dict)
 
@@ -266,13 +317,20 @@ def review(
     observe: Observer | None = None,
     max_side: int = MAX_SIDE,
     landmarker: str = "process",
+    poses: PoseSource | None = None,
+    keep_landmarks: bool = False,
+    grid: Grid | None = GRID,
 ) -> ReviewResult:
     """Run `engine` over every frame of the video at `path` and write the requested outputs.
 
     A file cut short is analysed as far as it decodes, and the summary carries a warning; a
     file that is not a video raises `InputError` before anything is written. `progress` is
     called after each frame with (frames done, frames expected or None), `observe` with each
-    frame's time and engine result. `landmarker`: see `LANDMARKER_MODES`.
+    frame's time and engine result. `landmarker`: see `LANDMARKER_MODES`. `poses`: take each
+    frame's pose from there instead of running the landmarker (see `PoseSource`).
+    `keep_landmarks`: return the landmark stream in `ReviewResult.landmarks`. `grid`: where
+    the tracker restarts (posecheck.review.chunks: the same grid as a chunked review, so both
+    find the same landmarks); None keeps one tracker throughout.
     """
     if landmarker not in LANDMARKER_MODES:
         raise ValueError(f"landmarker must be one of {LANDMARKER_MODES}, got {landmarker!r}")
@@ -285,10 +343,13 @@ def review(
         video_target = output_target(outputs.video, "annotated video", special_ok=False)
     if outputs.csv is not None:
         csv_target = output_target(outputs.csv, "CSV file")
-    reader = read_frames(path, max_side=max_side)
-    info = reader.info
+    # With poses known and no picture asked for, the frames themselves are not needed.
+    pictures = poses is None or outputs.video is not None or outputs.thumbnails is not None
+    reader: VideoReader | None = read_frames(path, max_side=max_side) if pictures else None
+    info = reader.info if reader is not None else probe(path)
     total = info.frame_count
     inline = landmarker == "inline"
+    kept = StreamBuilder() if keep_landmarks else None
     writer: _Writer | _InlineWriter | None = None
     csv_file: IO[Any] | None = None
     worst: dict[str, _Worst] = {}
@@ -322,62 +383,81 @@ def review(
             )
             _csv_row(csv_writer, None, csv_target)
 
-        def handle(frame: VideoFrame, pose: Pose | None) -> None:
+        def handle(frame: VideoFrame | None, t_ms: int, pose: Pose | None) -> None:
             nonlocal frames, persons, crowded, mixed
             persons += pose is not None
             crowded += pose is not None and pose.others_present
             mixed += pose is not None and pose.mixed
-            result = engine.update(pose, frame.t_ms / 1000)
+            if kept is not None:
+                size = None if frame is None else (frame.image.shape[1], frame.image.shape[0])
+                kept.add(t_ms, pose, size)
+            result = engine.update(pose, t_ms / 1000)
             if observe is not None:
-                observe(frame.t_ms / 1000, result)
+                observe(t_ms / 1000, result)
             if csv_writer is not None and csv_target is not None:
                 _csv_row(csv_writer, engine.row(result), csv_target)
             faults = engine.faults(result)
             annotated: Image | None = None
-            if writer is not None or faults:
+            if frame is not None and (writer is not None or faults):
                 annotated = engine.annotate(frame.image, result)
             for fault, severity in faults.items():
                 if fault not in worst or severity > worst[fault].severity:
-                    assert annotated is not None
-                    ok, jpeg = cv2.imencode(".jpg", annotated, [cv2.IMWRITE_JPEG_QUALITY, 85])
-                    if ok:
-                        worst[fault] = _Worst(severity, frame.t_ms / 1000, jpeg.tobytes())
+                    jpeg = b""
+                    if annotated is not None and outputs.thumbnails is not None:
+                        ok, encoded = cv2.imencode(
+                            ".jpg", annotated, [cv2.IMWRITE_JPEG_QUALITY, 85]
+                        )
+                        jpeg = encoded.tobytes() if ok else b""
+                    worst[fault] = _Worst(severity, t_ms / 1000, jpeg)
             if writer is not None:
                 assert annotated is not None
-                writer.put(annotated, frame.t_ms)
+                writer.put(annotated, t_ms)
             frames += 1
             if progress is not None:
                 progress(frames, total)
 
-        estimator: ProcessEstimator | _InlineEstimator
-        if inline:
-            estimator, depth, decoded = _InlineEstimator(settings), 1, iter(reader)
+        if reader is None:
+            # Judged from the poses alone: nothing to decode, draw or encode.
+            assert poses is not None
+            for t_ms, pose in poses.poses():
+                handle(None, t_ms, pose)
         else:
-            # The landmarker process inherits stderr as it is while it starts: quiet, so
-            # MediaPipe's native chatter does not break into the progress bar.
-            with quiet_native_logs():
-                estimator = ProcessEstimator(
-                    _analysed_bytes(info, max_side), settings, depth=PIPELINE_DEPTH
-                )
-            # ProcessEstimator moves only this thread off the landmarker's core; the threads
-            # this review already started (FFmpeg's decoder threads, the encoder thread) follow.
-            _share_affinity(_thread_ids() - threads_before)
-            depth, decoded = PIPELINE_DEPTH, _prefetch(reader)
-        with estimator:
-            in_flight: deque[VideoFrame] = deque()
-            for frame in decoded:
-                try:
-                    estimator.submit(frame.image, frame.t_ms)
-                except ValueError:
-                    raise InputError(
-                        f"{path} changes picture size partway through, which posecheck cannot "
-                        "review; re-encode it at one size (for example with ffmpeg)."
-                    ) from None
-                in_flight.append(frame)
-                if estimator.waiting >= depth:
-                    handle(in_flight.popleft(), estimator.result())
-            while in_flight:
-                handle(in_flight.popleft(), estimator.result())
+            estimator: ProcessEstimator | _InlineEstimator | _SourceEstimator
+            if poses is not None:
+                # The poses may wait for chunks still being computed elsewhere: decode ahead
+                # on a thread meanwhile.
+                estimator, depth, decoded = _SourceEstimator(poses), 1, _prefetch(reader)
+            elif inline:
+                estimator, depth, decoded = _InlineEstimator(settings, grid), 1, iter(reader)
+            else:
+                # The landmarker process inherits stderr as it is while it starts: quiet, so
+                # MediaPipe's native chatter does not break into the progress bar.
+                with quiet_native_logs():
+                    estimator = ProcessEstimator(
+                        _analysed_bytes(info, max_side), settings, depth=PIPELINE_DEPTH, grid=grid
+                    )
+                # ProcessEstimator moves only this thread off the landmarker's core; the
+                # threads this review already started (FFmpeg's decoder threads, the encoder
+                # thread) follow.
+                _share_affinity(_thread_ids() - threads_before)
+                depth, decoded = PIPELINE_DEPTH, _prefetch(reader)
+            with estimator:
+                in_flight: deque[VideoFrame] = deque()
+                for frame in decoded:
+                    try:
+                        estimator.submit(frame.image, frame.t_ms)
+                    except ValueError:
+                        raise InputError(
+                            f"{path} changes picture size partway through, which posecheck "
+                            "cannot review; re-encode it at one size (for example with ffmpeg)."
+                        ) from None
+                    in_flight.append(frame)
+                    if estimator.waiting >= depth:
+                        oldest = in_flight.popleft()
+                        handle(oldest, oldest.t_ms, estimator.result())
+                while in_flight:
+                    oldest = in_flight.popleft()
+                    handle(oldest, oldest.t_ms, estimator.result())
         done = True
     except ValueError as exc:
         if writer is not None and exc is writer.error:
@@ -394,7 +474,8 @@ def review(
             except OSError as exc:  # the last rows could not be written (a FIFO's reader left)
                 closing_error = exc
                 done = False
-        reader.close()
+        if reader is not None:
+            reader.close()
         if not done or (writer is not None and writer.error is not None):
             for leftover in pending:
                 leftover.discard()
@@ -416,7 +497,11 @@ def review(
             leftover.discard()
 
     elapsed = time.perf_counter() - started
-    warnings = [reader.warning] if reader.warning else []
+    # A stored stream remembers what its own pass found wrong with the file.
+    file_warning = poses.warning if poses is not None else None
+    if reader is not None and reader.warning:
+        file_warning = reader.warning
+    warnings = [file_warning] if file_warning else []
     thumbs, thumbs_warning = _write_thumbnails(outputs.thumbnails, worst, Path(path).stem)
     if thumbs_warning:
         warnings.append(thumbs_warning)
@@ -448,8 +533,11 @@ def review(
         ),
         warnings=tuple(warnings),
     )
+    landmarks = None
+    if kept is not None:
+        landmarks = kept.build(file_warning)
     return ReviewResult(
-        engine.summary().reviewed(facts), outputs, tuple(thumbs.values()), thumbs
+        engine.summary().reviewed(facts), outputs, tuple(thumbs.values()), landmarks, thumbs
     )
 
 
@@ -491,15 +579,17 @@ def _write_thumbnails(
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for fault, w in worst.items():
+            if not w.jpeg:
+                continue
             base = f"{_safe_name(stem)}_{_safe_name(fault)}_at_{w.t_s:.1f}s"
-            written[fault] = _write_unique(folder, base, w.jpeg)
+            written[fault] = write_unique(folder, base, w.jpeg)
     except (OSError, PosecheckError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         return written, f"The fault thumbnails could not all be written to {folder} ({reason})."
     return written, None
 
 
-def _write_unique(folder: Path, base: str, data: bytes) -> Path:
+def write_unique(folder: Path, base: str, data: bytes) -> Path:
     """Write `data` whole under the first free name BASE.jpg, BASE_2.jpg, ...: written under a
     temporary name, then hard-linked to the new name, which fails rather than replace a file
     that exists (where the file system has no hard links, created exclusively instead)."""

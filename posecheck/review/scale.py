@@ -1,0 +1,385 @@
+"""Review at scale on Dask: a batch of videos as one task each, and one long video split into
+time chunks so every core works on it; and the choice, for one video, between stored
+landmarks, today's single pipeline, chunks and a task on a user's cluster.
+
+    plan:   cache hit?  -> judge the stored landmarks here (no model; a second decode only
+                           when an annotated video or thumbnails are asked for)
+            short, or one worker and no cluster -> `review` here (landmarker process)
+            long and workers > 1 (or a cluster) -> chunk tasks -> joined stream -> the engine
+                           once, in order, here, drawing from a second decode as chunks arrive
+            short, on a user's cluster          -> one review task there
+    then:   the new landmark stream goes into the cache.
+
+Results do not depend on where the work ran: tasks return values, the client writes files.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from posecheck.errors import InputError, PosecheckError
+from posecheck.pose import Pose
+from posecheck.review.cache import LandmarkCache, file_sha256
+from posecheck.review.chunks import GRID, Chunk, ChunkResult, Grid, plan_chunks
+from posecheck.review.cluster import (
+    ALLOWED_FAILURES,
+    CancelFlag,
+    ProgressCollector,
+    connect,
+    task_key,
+    worker_count,
+)
+from posecheck.review.engines import ReviewEngine
+from posecheck.review.landmark_stream import LandmarkStream
+from posecheck.review.pipeline import (
+    MAX_SIDE,
+    Observer,
+    Progress,
+    ReviewOutputs,
+    ReviewResult,
+    review,
+)
+from posecheck.review.tasks import (
+    ReviewCancelled,
+    Source,
+    TaskOutcome,
+    VideoBytes,
+    chunk_task,
+    review_task,
+)
+from posecheck.settings import EstimatorSettings
+from posecheck.video import probe
+
+if TYPE_CHECKING:
+    from posecheck.review.batch import BatchProgress, Job
+
+EngineFactory = Callable[[], ReviewEngine]
+#: Videos sent as bytes that may wait on the cluster at once, per worker (each sits in a
+#: worker's memory until its review is done).
+SENT_PER_WORKER = 2
+ROUTES = ("cache", "pipeline", "chunks", "task")
+
+
+def _model_sha256(settings: EstimatorSettings) -> str | None:
+    """The client's model checksum, so a worker can use its own copy of the same file."""
+    try:
+        return file_sha256(settings.model_path)
+    except OSError:
+        return None  # the workers report the missing model in their own words
+
+
+def _source(client: Any, path: Path, send: bool) -> Any:
+    """What a task is given: the absolute path (workers' own folders differ from ours), or the
+    file's bytes scattered to the cluster once (a future the workers fetch)."""
+    if not send:
+        return str(path.resolve())
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path} cannot be read ({exc.strerror or exc}).") from None
+    return client.scatter(VideoBytes(path.name, data), hash=False)
+
+
+def _failure(path: Path, exc: BaseException) -> str:
+    """The one sentence for a task that raised instead of returning."""
+    from distributed.scheduler import KilledWorker
+
+    if isinstance(exc, KilledWorker):
+        return (f"The review of {path} stopped its Dask worker process again and again "
+                f"({ALLOWED_FAILURES + 1} times on a local cluster); it was given up.")  # fmt: skip
+    if isinstance(exc, PosecheckError):
+        return str(exc)
+    return f"posecheck failed on {path} ({type(exc).__name__}: {exc})."
+
+
+def run_on_cluster(
+    jobs: Sequence[tuple[int, Job]],
+    make_engine: EngineFactory,
+    *,
+    workers: int,
+    scheduler: str | None,
+    send_files: bool,
+    settings: EstimatorSettings,
+    finish: Callable[[int, TaskOutcome], None],
+    meanwhile: Callable[[], None] | None = None,
+    cancel: threading.Event | None = None,
+    progress: BatchProgress | None = None,
+    max_side: int = MAX_SIDE,
+    grid: Grid | None = GRID,
+) -> None:
+    """One review task per job on a Dask cluster; `finish(index, outcome)` here as each ends.
+
+    `meanwhile` runs here once the tasks are submitted (judging cached videos). Raises
+    `ReviewCancelled` when `cancel` is set (the tasks stop within about half a second)."""
+    from distributed import as_completed
+
+    sha = _model_sha256(settings)
+    with connect(workers, scheduler) as client:
+        flag = CancelFlag(client)
+        paths: dict[str, Path] = {}
+
+        def report(key: str, done: int, total: int | None) -> None:
+            if progress is not None and key in paths:
+                progress(paths[key], done, total)
+
+        collector = ProgressCollector(client, report)
+        waiting = deque(jobs)
+        limit = SENT_PER_WORKER * max(1, worker_count(client)) if send_files else len(jobs)
+        running: dict[Any, tuple[int, Path]] = {}
+        done_futures = as_completed()
+
+        def submit_next() -> None:
+            index, job = waiting.popleft()
+            try:
+                source = _source(client, job.path, send_files)
+            except PosecheckError as exc:
+                finish(index, TaskOutcome(str(job.path), error=str(exc)))
+                return
+            key = task_key("review", index)
+            paths[key] = job.path
+            outputs = job.outputs
+            future = client.submit(
+                review_task, source, make_engine, key, settings, sha, outputs.csv is not None,
+                outputs.video is not None, outputs.thumbnails is not None, max_side, grid,
+                flag.name, job.path.exists(), key=key, pure=False,
+            )  # fmt: skip
+            running[future] = (index, job.path)
+            done_futures.add(future)
+
+        try:
+            while waiting and len(running) < limit:
+                submit_next()
+            if meanwhile is not None:
+                meanwhile()
+            while running or waiting:
+                if cancel is not None and cancel.is_set():
+                    raise ReviewCancelled
+                if not done_futures.has_ready():
+                    time.sleep(0.1)
+                    continue
+                for future in done_futures.next_batch(block=False):
+                    index, path = running.pop(future)
+                    try:
+                        outcome: TaskOutcome = future.result()
+                    except Exception as exc:
+                        outcome = TaskOutcome(str(path), error=_failure(path, exc))
+                    if not outcome.cancelled:
+                        finish(index, outcome)
+                    future.release()
+                while waiting and len(running) < limit:
+                    submit_next()
+        except ReviewCancelled:
+            # The tasks under way stop at their next report (within about half a second);
+            # those not started are dropped.
+            flag.set()
+            client.cancel(list(running))
+            raise
+        finally:
+            collector.close()
+
+
+# --- one video ---------------------------------------------------------------------------------
+
+
+class ChunkedPoses:
+    """The poses of a video whose landmark chunks are still being computed on the cluster: a
+    `PoseSource` for `review` that waits for each chunk as its frames come up, in order."""
+
+    def __init__(self, chunks: Sequence[Chunk], futures: Sequence[Any], path: Path) -> None:
+        self.chunks = list(chunks)
+        self.futures = list(futures)
+        self.path = path
+        self._starts = [c.start_ms for c in self.chunks]
+        self._results: dict[int, ChunkResult] = {}
+
+    @property
+    def warning(self) -> str | None:
+        """What the chunk that reached the end of the file found (see LandmarkStream.concat)."""
+        done = [self._results[i].stream for i in sorted(self._results)]
+        return next((s.warning for s in reversed(done) if len(s)), done[-1].warning if done
+                    else None)  # fmt: skip
+
+    def chunk(self, index: int) -> ChunkResult:
+        if index not in self._results:
+            try:
+                self._results[index] = self.futures[index].result()
+            except ReviewCancelled:
+                raise
+            except Exception as exc:
+                raise InputError(_failure(self.path, exc)) from None
+        return self._results[index]
+
+    def pose_at(self, t_ms: int) -> Pose | None:
+        index = max(0, bisect.bisect_right(self._starts, t_ms) - 1)
+        return self.chunk(index).stream.pose_at(t_ms)
+
+    def poses(self) -> Iterator[tuple[int, Pose | None]]:
+        for index in range(len(self.chunks)):
+            yield from self.chunk(index).stream.poses()
+
+    def joined(self) -> LandmarkStream:
+        return LandmarkStream.concat([self.chunk(i).stream for i in range(len(self.chunks))])
+
+    def results(self) -> list[ChunkResult]:
+        return [self.chunk(i) for i in range(len(self.chunks))]
+
+
+@dataclass(frozen=True)
+class VideoReview:
+    """One video's review and how it ran: `route` is one of `ROUTES` (stored landmarks, the
+    single pipeline here, chunks on a cluster, one task on a cluster); `chunks` the chunk
+    results when it was chunked (their timings and CPU, for benchmarks)."""
+
+    result: ReviewResult
+    route: str
+    chunks: tuple[ChunkResult, ...] = ()
+
+
+def review_video(
+    path: Path,
+    make_engine: EngineFactory,
+    outputs: ReviewOutputs | None = None,
+    *,
+    settings: EstimatorSettings | None = None,
+    progress: Progress | None = None,
+    observe: Observer | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    send_files: bool = False,
+    cache: LandmarkCache | None = None,
+    grid: Grid = GRID,
+    max_side: int = MAX_SIDE,
+) -> VideoReview:
+    """Review one video the fastest way it can be (see the module docstring for the plan).
+
+    Raises `InputError` (one sentence) when it cannot be reviewed. `progress(done, total)`
+    counts frames reviewed here, or frames whose landmarks the workers finished."""
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    settings = settings or EstimatorSettings()
+    outputs = outputs or ReviewOutputs()
+    remote = scheduler is not None
+    # A file that is not a video is said in its own words before anything is hashed or stored
+    # (on a cluster the workers may see a path this computer does not: they say it there).
+    info = probe(path) if not remote or path.exists() else None
+    key = cache.key(path, settings, max_side, grid) if cache is not None and info else None
+    if cache is not None and key is not None:
+        stored = cache.get(key)
+        if stored is not None:
+            result = review(path, make_engine(), outputs, progress=progress, observe=observe,
+                            max_side=max_side, poses=stored)  # fmt: skip
+            return VideoReview(replace(result, landmarks=stored), "cache")
+    duration_ms = round((info.duration_s or 0.0) * 1000) if info is not None else 0
+    chunks: tuple[ChunkResult, ...] = ()
+    if (workers > 1 or remote) and duration_ms > grid.chunk_ms and info is not None:
+        result, chunks = _review_chunked(
+            path, make_engine, outputs, settings=settings, progress=progress, observe=observe,
+            workers=workers, scheduler=scheduler, send_files=send_files, grid=grid,
+            max_side=max_side, duration_ms=duration_ms,
+            total=info.frame_count,
+        )  # fmt: skip
+        route = "chunks"
+    elif remote:
+        from posecheck.review.batch import Job, as_result, run_jobs
+
+        def one(_path: Path, done: int, total: int | None) -> None:
+            if progress is not None:
+                progress(done, total)
+
+        # run_jobs stores the task's landmark stream in the cache itself.
+        items = run_jobs([Job(path, outputs)], make_engine, workers=workers, scheduler=scheduler,
+                         send_files=send_files, settings=settings, progress=one, cache=cache,
+                         max_side=max_side, chunk_single=False, grid=grid)  # fmt: skip
+        return VideoReview(as_result(items[0]), "task")
+    else:
+        result = review(path, make_engine(), outputs, settings=settings, progress=progress,
+                        observe=observe, max_side=max_side, keep_landmarks=cache is not None,
+                        grid=grid)  # fmt: skip
+        route = "pipeline"
+    if cache is not None and key is not None and result.landmarks is not None:
+        cache.put(key, result.landmarks, path)
+    return VideoReview(result, route, chunks)
+
+
+def _review_chunked(
+    path: Path,
+    make_engine: EngineFactory,
+    outputs: ReviewOutputs,
+    *,
+    settings: EstimatorSettings,
+    progress: Progress | None,
+    observe: Observer | None,
+    workers: int,
+    scheduler: str | None,
+    send_files: bool,
+    grid: Grid,
+    max_side: int,
+    duration_ms: int,
+    total: int | None,
+) -> tuple[ReviewResult, tuple[ChunkResult, ...]]:
+    """The landmark pass in grid chunks on the cluster, the engine once over the joined stream
+    here (drawing from a second decode when pictures are asked for), as chunks arrive."""
+    chunks = plan_chunks(duration_ms, grid)
+    sha = _model_sha256(settings)
+    with connect(workers, scheduler) as client:
+        def report(_key: str, _done: int, _total: int | None) -> None:
+            if progress is not None:
+                progress(min(collector.done, total or collector.done), total)
+
+        collector = ProgressCollector(client, report)
+        try:
+            source: Source | Any = _source(client, path, send_files)
+            futures = []
+            for chunk in chunks:
+                key = task_key("chunk", chunk.index)
+                futures.append(client.submit(
+                    chunk_task, source, chunk, key, settings, sha, max_side, grid, key=key,
+                    pure=False,
+                ))  # fmt: skip
+            poses = ChunkedPoses(chunks, futures, path)
+            result = review(path, make_engine(), outputs, settings=settings, observe=observe,
+                            max_side=max_side, poses=poses)  # fmt: skip
+            results = tuple(poses.results())
+            stream = poses.joined()
+        finally:
+            collector.close()
+    return replace(result, landmarks=stream), results
+
+
+# --- judging a reviewed video again ---------------------------------------------------------------
+
+
+def rejudge(
+    path: Path,
+    make_engine: EngineFactory,
+    *,
+    cache: LandmarkCache | None = None,
+    settings: EstimatorSettings | None = None,
+    grid: Grid = GRID,
+    max_side: int = MAX_SIDE,
+) -> ReviewResult:
+    """Judge a video reviewed before with another engine (another stretch, an edited spec,
+    posture) from its stored landmarks only: the model does not run and nothing is written.
+    Raises `InputError` when the file is gone or its landmarks are not stored (any more)."""
+    cache = cache or LandmarkCache.default()
+    settings = settings or EstimatorSettings()
+    if not path.is_file():
+        raise InputError(
+            f"The video {path} is no longer there: its stored landmarks are found by its content, "
+            "so judging it again needs the file."
+        )
+    stored = cache.get(cache.key(path, settings, max_side, grid))
+    if stored is None:
+        raise InputError(
+            f"The landmarks of {path.name} are not stored (the file changed, the model is "
+            "another, or they were cleared): review the video again."
+        )
+    result = review(path, make_engine(), poses=stored, max_side=max_side)
+    return replace(result, landmarks=stored)
