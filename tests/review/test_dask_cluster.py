@@ -114,7 +114,7 @@ def test_a_batch_through_the_scheduler_matches_the_local_review(
     assert "Traceback" not in remote.stderr
     got, want = json.loads(remote.stdout)["reviews"], json.loads(local.stdout)["reviews"]
     assert [r["file"] for r in got] == [str(v) for v in videos]  # in the order given
-    assert got[1]["error"] == f"{missing} does not exist." == want[1]["error"]
+    assert got[1]["error"] == f"The video file {missing} does not exist." == want[1]["error"]
     assert [brief(r) for r in (got[0], got[2])] == [brief(r) for r in (want[0], want[2])]
     for name in ("squats.csv", "bridge.csv"):
         assert (tmp_path / "remote" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
