@@ -188,7 +188,11 @@ def test_coach_live_video_then_the_card_of_the_session(server: str, squat_camera
         assert overlay_seen(frame), "no skeleton drawn on the returned video"
         fps, _ = measure(page, "coach")
         assert fps > 0  # frames are processed; the rate is recorded, never asserted (load varies)
-        phase = page.locator("h3").filter(has_text=re.compile("Setting up|Holding|In position"))
+        # A squat's phases: setting up, then each rep's part ("Going down", "At the bottom",
+        # "Coming up") and the rest between reps.
+        phase = page.locator("h3").filter(has_text=re.compile(
+            "Setting up|Holding|In position|Rep under way|Between reps|Going down|At the bottom|"
+            "Coming up"))  # fmt: skip
         assert phase.count() >= 1
         page.screenshot(path=str(Path(tempfile.gettempdir()) / "posecheck-coach-e2e.png"))
         frame.get_by_role("button", name=re.compile("stop", re.I)).click()
