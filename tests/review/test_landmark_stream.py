@@ -1,5 +1,6 @@
-"""Landmark streams: poses in, the same poses out (bit for bit, through the file format too),
-frame times that must increase, chunks that join, files of another format refused."""
+"""Landmark streams: poses in, the same poses out (bit for bit, through the file format too,
+with the people count and the mixed-skeleton flag), frame times that must increase, chunks
+that join, files of another format refused."""
 
 from __future__ import annotations
 
@@ -16,16 +17,16 @@ def poses() -> list[Pose | None]:
     """Real poses (committed fixtures), with nobody in one frame and no world landmarks in one."""
     a, b = fixture_pose("kneeling_hip_flexor_side"), fixture_pose("childs_pose_side")
 
-    def f32(p: Pose, t_ms: int, people: int = 1, world: bool = True) -> Pose:
+    def f32(p: Pose, t_ms: int, people: int = 1, world: bool = True, mixed: bool = False) -> Pose:
         """As MediaPipe's own outputs are: float32 values."""
         return Pose(
             normalized=p.normalized.astype(np.float32), visibility=p.visibility.astype(np.float32),
             presence=p.presence.astype(np.float32),
             world=None if p.world is None or not world else p.world.astype(np.float32),
-            image_size=(640, 360), timestamp_ms=t_ms, people=people,
+            image_size=(640, 360), timestamp_ms=t_ms, people=people, mixed=mixed,
         )  # fmt: skip
 
-    return [f32(a, 0), None, f32(b, 80, people=2), f32(a, 120, world=False)]
+    return [f32(a, 0), None, f32(b, 80, people=2, mixed=True), f32(a, 120, world=False)]
 
 
 TIMES = [0, 40, 80, 120]
@@ -52,6 +53,8 @@ def assert_same_poses(stream: LandmarkStream) -> None:
         else:
             np.testing.assert_array_equal(got.world, want.world)
         assert (got.people, got.image_size, got.timestamp_ms) == (want.people, (640, 360), t)
+        # A skeleton that mixed two people stays excluded when re-judged from the stream.
+        assert got.mixed == want.mixed
 
 
 def test_poses_come_back_bit_for_bit_through_the_file_format() -> None:
