@@ -7,6 +7,8 @@ landmarks, today's single pipeline, chunks and a task on a user's cluster.
             short, or one worker and no cluster -> `review` here (landmarker process)
             long and workers > 1 (or a cluster) -> chunk tasks -> joined stream -> the engine
                            once, in order, here, drawing from a second decode as chunks arrive
+                           (except an annotated video on a local cluster with no core to
+                           spare for that second decode: `review` here, which is faster)
             short, on a user's cluster          -> one review task there
     then:   the new landmark stream goes into the cache.
 
@@ -16,6 +18,7 @@ Results do not depend on where the work ran: tasks return values, the client wri
 from __future__ import annotations
 
 import bisect
+import os
 import threading
 import time
 from collections import deque
@@ -242,6 +245,22 @@ class VideoReview:
     chunks: tuple[ChunkResult, ...] = ()
 
 
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def chunks_pay_off(outputs: ReviewOutputs, cores: int) -> bool:
+    """Whether a long video is reviewed faster in chunks on a local cluster than by the single
+    pipeline. An annotated video needs a second decode, the drawing and the encoder beside the
+    chunks (about half a landmarker's CPU per frame): on two cores that costs more than the
+    second landmarker gains (docs/PERFORMANCE.md: 0.87 x the bare landmarker in chunks against
+    1.04 x for the pipeline, with a 720p annotated video)."""
+    return outputs.video is None or cores > 2
+
+
 def review_video(
     path: Path,
     make_engine: EngineFactory,
@@ -278,7 +297,9 @@ def review_video(
             return VideoReview(replace(result, landmarks=stored), "cache")
     duration_ms = round((info.duration_s or 0.0) * 1000) if info is not None else 0
     chunks: tuple[ChunkResult, ...] = ()
-    if (workers > 1 or remote) and duration_ms > grid.chunk_ms and info is not None:
+    if (workers > 1 or remote) and duration_ms > grid.chunk_ms and info is not None and (
+        remote or chunks_pay_off(outputs, usable_cores())
+    ):
         result, chunks = _review_chunked(
             path, make_engine, outputs, settings=settings, progress=progress, observe=observe,
             workers=workers, scheduler=scheduler, send_files=send_files, grid=grid,

@@ -83,6 +83,11 @@ def test_a_second_review_uses_the_stored_landmarks_until_cleared(
     for key in ("frames", "reps", "in_position_s", "good_form_s", "segments", "checks"):
         assert again[key] == first[key], key
     assert review("--posture")["route"] == "cache"  # another engine: still no model
+    # No stretch named: the routine is found from the stored landmarks as from the model.
+    routine, fresh = review("--routine"), review("--routine", "--no-cache")
+    assert (routine["route"], fresh["route"]) == ("cache", "pipeline")
+    for key in ("frames", "routine", "unmatched_s", "segments"):
+        assert routine[key] == fresh[key], key
 
     listed = json.loads(run("cache", "list", "--json", data=data).stdout)
     assert [(e["source"], e["frames"]) for e in listed["entries"]] == [(str(clip), 91)]
