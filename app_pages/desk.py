@@ -196,10 +196,12 @@ def _bars(boundaries: dict[str, Boundary], metrics: dict[str, float | None]) -> 
     gives past your range, green your calibrated range, a black tick where you are now. Plain
     HTML blocks (st.html keeps no SVG)."""
     rows = []
+    banded = False
     for key, boundary in boundaries.items():
         bar = band_bar(boundary, metrics.get(key))
         parts = [_box(0.0, 1.0, "#e57373"), _box(bar.ok[0], bar.ok[1] - bar.ok[0], "#ffd54f")]
         if bar.band is not None:
+            banded = True
             b0, b1 = bar.band
             parts.append(_box(b0, max(b1 - b0, 0.01), "#66bb6a"))
         if bar.now is not None:
@@ -212,9 +214,13 @@ def _bars(boundaries: dict[str, Boundary], metrics: dict[str, float | None]) -> 
             + "".join(parts)
             + f"</div><span>{escape(_name(key))}</span></div>"
         )
+    # Without a calibration there is no range of your own to show: amber is then simply
+    # where the general limits call it good.
+    meaning = ("green: your calibrated range; amber: the allowance your sensitivity gives"
+               if banded else "amber: within the general limits")  # fmt: skip
     legend = (
-        '<div style="font-size:0.75rem;color:#666">green: your calibrated range; amber: the '
-        "allowance your sensitivity gives; red: counts as bad; black: you now</div>"
+        f'<div style="font-size:0.75rem;color:#666">{meaning}; red: counts as bad; black: you '
+        "now</div>"
     )
     return "".join(rows) + legend
 

@@ -131,6 +131,7 @@ def test_a_front_webcam_calibrates_guided_then_shows_each_measure_against_its_ra
     assert any("Good posture" in m.value for m in at.markdown)
     bars = _bars(at)
     assert 'data-measure="head_gap" data-state="inside"' in bars
+    assert "green: your calibrated range" in bars
     assert {"measure", "now", "your range", "ok when"} <= set(at.table[0].value.columns)
 
 
@@ -189,6 +190,10 @@ def test_live_status_and_running_statistics() -> None:
     labels = {m.label: m.value for m in at.metric}
     assert set(labels) == {"Good", "Slouched", "Away", "Alerts", "Longest slouch"}
     assert labels["Good"] == "0:02" or labels["Good"] == "0:03"
+    # Not calibrated: the bars' key names no calibrated range that is not drawn.
+    bars = _bars(at)
+    assert "desk-bar" in bars and "amber: within the general limits" in bars
+    assert "calibrated range" not in bars
 
 
 def test_a_persistent_slouch_alerts_once_with_a_beep() -> None:
