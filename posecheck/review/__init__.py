@@ -14,6 +14,7 @@ typed summary, a per-frame CSV, an annotated H.264 video and fault thumbnails ou
     cache.py            stored landmark streams, keyed by the video's and the model's bytes
     chunks.py           the grid every review restarts its tracker on; one chunk's landmarks
     tasks.py, cluster.py  what runs on a Dask worker; connecting, progress and cancel
+    remote.py           review tasks sent to a cluster, and their files written here
     scale.py            how one video is reviewed (stored landmarks, here, in chunks, a task)
 """
 

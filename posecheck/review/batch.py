@@ -24,18 +24,25 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from posecheck.errors import InputError, PosecheckError
-from posecheck.outputs import output_target, write_bytes, write_json
+from posecheck.outputs import write_json
 from posecheck.review.cache import CacheKey, LandmarkCache
 from posecheck.review.chunks import GRID, Grid
-from posecheck.review.engines import ReviewEngine
 from posecheck.review.landmark_stream import LandmarkStream
-from posecheck.review.pipeline import MAX_SIDE, ReviewOutputs, ReviewResult, review, write_unique
-from posecheck.review.tasks import ReviewCancelled, TaskOutcome
+from posecheck.review.pipeline import MAX_SIDE, ReviewOutputs, ReviewResult, review
+from posecheck.review.remote import (
+    BatchProgress,
+    EngineFactory,
+    Job,
+    Outcome,
+    from_task,
+    run_on_cluster,
+)
+from posecheck.review.tasks import ReviewCancelled
 from posecheck.session import SessionSummary
 from posecheck.settings import EstimatorSettings
 from posecheck.video import VIDEO_TYPES
@@ -45,15 +52,8 @@ __all__ = [
     "collect_videos", "output_stems", "review_many",
 ]  # fmt: skip
 
-#: Builds a fresh engine for each video; must pickle (a class, or functools.partial of one).
-EngineFactory = Callable[[], ReviewEngine]
-#: Called as frames are reviewed: (the video, its frames done, its frames expected or None).
-BatchProgress = Callable[[Path, int, int | None], None]
 #: The error of each video a cancelled batch did not finish.
 CANCELLED = "Not reviewed: the review was cancelled."
-#: Videos sent as bytes (`send_files`) that may wait on the cluster at once, per worker: each
-#: sits in a worker's memory until its review is done.
-SENT_PER_WORKER = 2
 
 
 @dataclass(frozen=True)
@@ -136,24 +136,6 @@ def output_stems(paths: Sequence[Path]) -> list[str]:
     return stems
 
 
-@dataclass(frozen=True)
-class Job:
-    """One video of a batch and where its outputs go (`json`: its summary, if anywhere)."""
-
-    path: Path
-    outputs: ReviewOutputs = field(default_factory=ReviewOutputs)
-    json: Path | None = None
-
-
-@dataclass
-class _Outcome:
-    summary: SessionSummary | None = None
-    error: str | None = None
-    thumbnails: tuple[Path, ...] = ()
-    landmarks: LandmarkStream | None = None
-    from_cache: bool = False
-
-
 def _watch(
     path: Path, progress: BatchProgress | None, cancel: threading.Event | None
 ) -> Callable[[int, int | None], None]:
@@ -172,7 +154,7 @@ def _review_here(
     job: Job, make_engine: EngineFactory, *, settings: EstimatorSettings | None,
     landmarker: str, stored: LandmarkStream | None, keep: bool,
     watch: Callable[[int, int | None], None], grid: Grid | None,
-) -> _Outcome:  # fmt: skip
+) -> Outcome:  # fmt: skip
     """One review in this process: the summary, or the error sentence (a cancelled review
     raises `ReviewCancelled`)."""
     try:
@@ -183,12 +165,12 @@ def _review_here(
     except ReviewCancelled:
         raise
     except PosecheckError as exc:
-        return _Outcome(error=str(exc))
+        return Outcome(error=str(exc))
     except MemoryError:
-        return _Outcome(error=f"{job.path} needed more memory than this computer has.")
+        return Outcome(error=f"{job.path} needed more memory than this computer has.")
     except Exception as exc:  # a bug: report it in the table, keep the other reviews going
-        return _Outcome(error=f"posecheck failed on {job.path} ({type(exc).__name__}: {exc}).")
-    return _Outcome(result.summary, None, result.thumbnails, result.landmarks, stored is not None)
+        return Outcome(error=f"posecheck failed on {job.path} ({type(exc).__name__}: {exc}).")
+    return Outcome(result.summary, None, result.thumbnails, result.landmarks, stored is not None)
 
 
 def run_jobs(
@@ -233,7 +215,7 @@ def run_jobs(
                 on_done(announced, item)
             announced += 1
 
-    def finish(index: int, outcome: _Outcome) -> None:
+    def finish(index: int, outcome: Outcome) -> None:
         job = jobs[index]
         error, json_path = outcome.error, None
         if outcome.summary is not None and job.json is not None:
@@ -285,8 +267,6 @@ def run_jobs(
                     break
                 here(index, landmarker or "process")
         else:
-            from posecheck.review.scale import run_on_cluster
-
             def judge_stored() -> None:
                 # Runs while the cluster works on the others.
                 for index in sorted(stored):
@@ -297,7 +277,7 @@ def run_jobs(
             run_on_cluster(
                 [(i, jobs[i]) for i in misses], make_engine, workers=workers,
                 scheduler=scheduler, send_files=send_files, settings=settings,
-                finish=lambda i, o: finish(i, _from_task(jobs[i], o)), meanwhile=judge_stored,
+                finish=lambda i, o: finish(i, from_task(jobs[i], o)), meanwhile=judge_stored,
                 cancel=cancel, progress=progress, max_side=max_side, grid=grid,
             )  # fmt: skip
     except ReviewCancelled:
@@ -313,10 +293,10 @@ def _review_alone(
     job: Job, make_engine: EngineFactory, *, workers: int, scheduler: str | None,
     send_files: bool, settings: EstimatorSettings, cache: LandmarkCache | None, max_side: int,
     progress: BatchProgress | None, grid: Grid,
-) -> _Outcome:  # fmt: skip
+) -> Outcome:  # fmt: skip
     """A batch of one video on a cluster: in chunks when it is long (see scale.review_video);
     the cache is read and written there."""
-    from posecheck.review.scale import review_video
+    from posecheck.review.scale import review_video  # the plan for one video, on top of this
 
     def report(done: int, total: int | None) -> None:
         if progress is not None:
@@ -331,37 +311,9 @@ def _review_alone(
     except ReviewCancelled:
         raise
     except PosecheckError as exc:
-        return _Outcome(error=str(exc))
+        return Outcome(error=str(exc))
     result = reviewed.result
-    return _Outcome(result.summary, None, result.thumbnails, None, reviewed.route == "cache")
-
-
-def _from_task(job: Job, outcome: TaskOutcome) -> _Outcome:
-    """A task's outcome with its files written where this job wants them (by the client)."""
-    if outcome.error is not None or outcome.summary is None:
-        return _Outcome(error=outcome.error or f"The review of {job.path} returned nothing.")
-    summary = outcome.summary
-    if summary.review is not None:  # name the file as the user did, not as the worker saw it
-        facts = summary.review
-        summary = summary.reviewed(replace(facts, video=replace(facts.video, path=str(job.path))))
-    try:
-        for target, data in ((job.outputs.csv, outcome.csv), (job.outputs.video, outcome.video)):
-            if target is not None and data is not None:
-                write_bytes(output_target(target, "review output", special_ok=False), data)
-        thumbnails: list[Path] = []
-        folder = job.outputs.thumbnails
-        if folder is not None and outcome.thumbnails:
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                for name, data in sorted(outcome.thumbnails.items()):
-                    thumbnails.append(write_unique(folder, Path(name).stem, data))
-            except OSError as exc:
-                raise InputError(
-                    f"Cannot write the thumbnails to {folder} ({exc.strerror or exc})."
-                ) from None
-    except PosecheckError as exc:
-        return _Outcome(error=str(exc))
-    return _Outcome(summary, None, tuple(thumbnails), outcome.landmarks)
+    return Outcome(result.summary, None, result.thumbnails, None, reviewed.route == "cache")
 
 
 def review_many(

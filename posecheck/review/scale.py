@@ -19,27 +19,20 @@ from __future__ import annotations
 
 import bisect
 import os
-import threading
-import time
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from posecheck.errors import InputError, PosecheckError
+from posecheck.errors import InputError
 from posecheck.pose import Pose
-from posecheck.review.cache import LandmarkCache, file_sha256
+from posecheck.review.cache import LandmarkCache
 from posecheck.review.chunks import GRID, Chunk, ChunkResult, Grid, plan_chunks
 from posecheck.review.cluster import (
-    ALLOWED_FAILURES,
-    CancelFlag,
     ProgressCollector,
     connect,
     task_key,
-    worker_count,
 )
-from posecheck.review.engines import ReviewEngine
 from posecheck.review.landmark_stream import LandmarkStream
 from posecheck.review.pipeline import (
     MAX_SIDE,
@@ -49,143 +42,25 @@ from posecheck.review.pipeline import (
     ReviewResult,
     review,
 )
+from posecheck.review.remote import (
+    EngineFactory,
+    Job,
+    Outcome,
+    failure_sentence,
+    from_task,
+    model_sha256,
+    run_on_cluster,
+    task_source,
+)
 from posecheck.review.tasks import (
     ReviewCancelled,
     Source,
-    TaskOutcome,
-    VideoBytes,
     chunk_task,
-    review_task,
 )
 from posecheck.settings import EstimatorSettings
 from posecheck.video import probe
 
-if TYPE_CHECKING:
-    from posecheck.review.batch import BatchProgress, Job
-
-EngineFactory = Callable[[], ReviewEngine]
-#: Videos sent as bytes that may wait on the cluster at once, per worker (each sits in a
-#: worker's memory until its review is done).
-SENT_PER_WORKER = 2
 ROUTES = ("cache", "pipeline", "chunks", "task")
-
-
-def _model_sha256(settings: EstimatorSettings) -> str | None:
-    """The client's model checksum, so a worker can use its own copy of the same file."""
-    try:
-        return file_sha256(settings.model_path)
-    except OSError:
-        return None  # the workers report the missing model in their own words
-
-
-def _source(client: Any, path: Path, send: bool) -> Any:
-    """What a task is given: the absolute path (workers' own folders differ from ours), or the
-    file's bytes scattered to the cluster once (a future the workers fetch)."""
-    if not send:
-        return str(path.resolve())
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path} cannot be read ({exc.strerror or exc}).") from None
-    return client.scatter(VideoBytes(path.name, data), hash=False)
-
-
-def _failure(path: Path, exc: BaseException) -> str:
-    """The one sentence for a task that raised instead of returning."""
-    from distributed.scheduler import KilledWorker
-
-    if isinstance(exc, KilledWorker):
-        return (f"The review of {path} stopped its Dask worker process again and again "
-                f"({ALLOWED_FAILURES + 1} times on a local cluster); it was given up.")  # fmt: skip
-    if isinstance(exc, PosecheckError):
-        return str(exc)
-    return f"posecheck failed on {path} ({type(exc).__name__}: {exc})."
-
-
-def run_on_cluster(
-    jobs: Sequence[tuple[int, Job]],
-    make_engine: EngineFactory,
-    *,
-    workers: int,
-    scheduler: str | None,
-    send_files: bool,
-    settings: EstimatorSettings,
-    finish: Callable[[int, TaskOutcome], None],
-    meanwhile: Callable[[], None] | None = None,
-    cancel: threading.Event | None = None,
-    progress: BatchProgress | None = None,
-    max_side: int = MAX_SIDE,
-    grid: Grid | None = GRID,
-) -> None:
-    """One review task per job on a Dask cluster; `finish(index, outcome)` here as each ends.
-
-    `meanwhile` runs here once the tasks are submitted (judging cached videos). Raises
-    `ReviewCancelled` when `cancel` is set (the tasks stop within about half a second)."""
-    from distributed import as_completed
-
-    sha = _model_sha256(settings)
-    with connect(workers, scheduler) as client:
-        flag = CancelFlag(client)
-        paths: dict[str, Path] = {}
-
-        def report(key: str, done: int, total: int | None) -> None:
-            if progress is not None and key in paths:
-                progress(paths[key], done, total)
-
-        collector = ProgressCollector(client, report)
-        waiting = deque(jobs)
-        limit = SENT_PER_WORKER * max(1, worker_count(client)) if send_files else len(jobs)
-        running: dict[Any, tuple[int, Path]] = {}
-        done_futures = as_completed()
-
-        def submit_next() -> None:
-            index, job = waiting.popleft()
-            try:
-                source = _source(client, job.path, send_files)
-            except PosecheckError as exc:
-                finish(index, TaskOutcome(str(job.path), error=str(exc)))
-                return
-            key = task_key("review", index)
-            paths[key] = job.path
-            outputs = job.outputs
-            future = client.submit(
-                review_task, source, make_engine, key, settings, sha, outputs.csv is not None,
-                outputs.video is not None, outputs.thumbnails is not None, max_side, grid,
-                flag.name, job.path.exists(), key=key, pure=False,
-            )  # fmt: skip
-            running[future] = (index, job.path)
-            done_futures.add(future)
-
-        try:
-            while waiting and len(running) < limit:
-                submit_next()
-            if meanwhile is not None:
-                meanwhile()
-            while running or waiting:
-                if cancel is not None and cancel.is_set():
-                    raise ReviewCancelled
-                if not done_futures.has_ready():
-                    time.sleep(0.1)
-                    continue
-                for future in done_futures.next_batch(block=False):
-                    index, path = running.pop(future)
-                    try:
-                        outcome: TaskOutcome = future.result()
-                    except Exception as exc:
-                        outcome = TaskOutcome(str(path), error=_failure(path, exc))
-                    if not outcome.cancelled:
-                        finish(index, outcome)
-                    future.release()
-                while waiting and len(running) < limit:
-                    submit_next()
-        except ReviewCancelled:
-            # The tasks under way stop at their next report (within about half a second);
-            # those not started are dropped.
-            flag.set()
-            client.cancel(list(running))
-            raise
-        finally:
-            collector.close()
 
 
 # --- one video ---------------------------------------------------------------------------------
@@ -216,7 +91,7 @@ class ChunkedPoses:
             except ReviewCancelled:
                 raise
             except Exception as exc:
-                raise InputError(_failure(self.path, exc)) from None
+                raise InputError(failure_sentence(self.path, exc)) from None
         return self._results[index]
 
     def pose_at(self, t_ms: int) -> Pose | None:
@@ -308,17 +183,23 @@ def review_video(
         )  # fmt: skip
         route = "chunks"
     elif remote:
-        from posecheck.review.batch import Job, as_result, run_jobs
+        job = Job(path, outputs)
+        ended: list[Outcome] = []
 
         def one(_path: Path, done: int, total: int | None) -> None:
             if progress is not None:
                 progress(done, total)
 
-        # run_jobs stores the task's landmark stream in the cache itself.
-        items = run_jobs([Job(path, outputs)], make_engine, workers=workers, scheduler=scheduler,
-                         send_files=send_files, settings=settings, progress=one, cache=cache,
-                         max_side=max_side, chunk_single=False, grid=grid)  # fmt: skip
-        return VideoReview(as_result(items[0]), "task")
+        run_on_cluster(
+            [(0, job)], make_engine, workers=workers, scheduler=scheduler,
+            send_files=send_files, settings=settings, finish=lambda _i, o: ended.append(
+                from_task(job, o)), progress=one, max_side=max_side, grid=grid,
+        )  # fmt: skip
+        outcome = ended[0] if ended else Outcome(error=f"The review of {path} returned nothing.")
+        if outcome.summary is None:
+            raise InputError(outcome.error or f"The review of {path} returned nothing.")
+        result = ReviewResult(outcome.summary, outputs, outcome.thumbnails, outcome.landmarks)
+        route = "task"
     else:
         result = review(path, make_engine(), outputs, settings=settings, progress=progress,
                         observe=observe, max_side=max_side, keep_landmarks=cache is not None,
@@ -348,7 +229,7 @@ def _review_chunked(
     """The landmark pass in grid chunks on the cluster, the engine once over the joined stream
     here (drawing from a second decode when pictures are asked for), as chunks arrive."""
     chunks = plan_chunks(duration_ms, grid)
-    sha = _model_sha256(settings)
+    sha = model_sha256(settings)
     with connect(workers, scheduler) as client:
         def report(_key: str, _done: int, _total: int | None) -> None:
             if progress is not None:
@@ -356,7 +237,7 @@ def _review_chunked(
 
         collector = ProgressCollector(client, report)
         try:
-            source: Source | Any = _source(client, path, send_files)
+            source: Source | Any = task_source(client, path, send_files)
             futures = []
             for chunk in chunks:
                 key = task_key("chunk", chunk.index)
