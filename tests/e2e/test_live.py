@@ -11,6 +11,7 @@ import os
 import re
 import statistics
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,12 +51,17 @@ def open_page(camera: Path) -> Iterator[Page]:
             context.close()
 
 
-def webrtc_frame(page: Page) -> Frame:
-    handle = page.wait_for_selector("iframe[title*='webrtc']", timeout=30_000)
-    assert handle is not None
-    frame = handle.content_frame()
-    assert frame is not None
-    return frame
+def webrtc_frame(page: Page, timeout_s: float = 30.0) -> Frame:
+    """The streamer's iframe. A rerun (choosing a stretch) replaces it, so an iframe found
+    while the old one is being removed may have no frame any more: look again until one has."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        handle = page.wait_for_selector("iframe[title*='webrtc']", timeout=30_000)
+        frame = handle.content_frame() if handle is not None else None
+        if frame is not None:
+            return frame
+        assert time.monotonic() < deadline, "the webrtc iframe never settled"
+        page.wait_for_timeout(200)
 
 
 @pytest.fixture(scope="module")

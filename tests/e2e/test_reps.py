@@ -22,6 +22,7 @@ from posecheck.coach import STILL_CUE
 from posecheck.rules import VIEW_CUES
 from posecheck.specs import get_stretch
 from tests.e2e.conftest import CHROMIUM
+from tests.e2e.test_live import webrtc_frame
 
 pytestmark = pytest.mark.e2e
 
@@ -113,10 +114,7 @@ def test_coach_judges_each_squat_at_its_bottom_in_the_browser(
             page.get_by_text(re.compile(r"10 slow reps, then hold 30 s at the bottom")).wait_for(
                 timeout=30_000
             )
-            handle = page.wait_for_selector("iframe[title*='webrtc']", timeout=30_000)
-            assert handle is not None
-            frame = handle.content_frame()
-            assert frame is not None
+            frame = webrtc_frame(page)
             frame.get_by_role("button", name=re.compile("start", re.I)).click()
             page.get_by_text(re.compile(r"Reps: \d+ of 10")).wait_for(timeout=90_000)
             seen = samples(page, 30)
