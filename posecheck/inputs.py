@@ -30,7 +30,8 @@ class Unparsable(InputError):
         self.reason = reason
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular file is, in words (for inputs and outputs alike)."""
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISFIFO(mode):
@@ -38,7 +39,7 @@ def _kind(mode: int) -> str:
     if stat.S_ISCHR(mode):
         return "a character device"
     if stat.S_ISBLK(mode):
-        return "a block device"
+        return "a block device (a disk)"
     if stat.S_ISSOCK(mode):
         return "a socket"
     return "not a regular file"
@@ -69,7 +70,7 @@ def check_regular(path: str | Path, what: str) -> os.stat_result:
         raise InputError(f"{path} is a folder, not {_a(what)}.")
     if not stat.S_ISREG(info.st_mode):
         raise InputError(
-            f"{path} is {_kind(info.st_mode)}, not {_a(what)}: posecheck reads only "
+            f"{path} is {file_kind(info.st_mode)}, not {_a(what)}: posecheck reads only "
             "regular files."
         )
     return info
@@ -91,7 +92,7 @@ def read_bytes(path: str | Path, what: str, *, max_bytes: int | None = None) -> 
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise InputError(
-                f"{path} is {_kind(info.st_mode)}, not {_a(what)}: posecheck reads only "
+                f"{path} is {file_kind(info.st_mode)}, not {_a(what)}: posecheck reads only "
                 "regular files."
             )
         if max_bytes is not None and info.st_size > max_bytes:

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from posecheck.errors import InputError
+from posecheck.inputs import file_kind
 
 #: Temporary files of this module: `.NAME.XXXXXXXX.partial` (and `.NAME.partial`, the name
 #: earlier versions used).
@@ -51,21 +52,6 @@ STDOUT = "-"
 
 class OutputError(InputError):
     """An output path that cannot or must not be written; one sentence for the user."""
-
-
-def _kind(mode: int) -> str:
-    """What a non-regular file is, in words."""
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device (a disk)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
 
 
 @dataclass(frozen=True)
@@ -129,14 +115,14 @@ def output_target(path: str | Path, what: str, *, special_ok: bool = True) -> Ta
     if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
         if not special_ok:
             raise OutputError(
-                f"Cannot write the {what} to {path}: it is {_kind(mode)}, and the {what} "
+                f"Cannot write the {what} to {path}: it is {file_kind(mode)}, and the {what} "
                 "needs a regular file; give a file name."
             )
         if not os.access(real, os.W_OK):
             raise OutputError(f"Cannot write the {what} to {path}: permission denied.")
         return Target(what, path, real, special=True)
     raise OutputError(
-        f"Cannot write the {what} to {path}: it is {_kind(mode)}; give a file name."
+        f"Cannot write the {what} to {path}: it is {file_kind(mode)}; give a file name."
     )
 
 
